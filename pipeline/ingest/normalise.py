@@ -1,0 +1,393 @@
+"""Typed, normalised columns per source, from a RawRead. No quarantine decisions here.
+
+`normalise(source, raw) -> pl.DataFrame` keeps every row of `raw.data` (data, blank and total
+rows; filter on `_row_kind == "data"`) and returns:
+
+Lineage (all sources)
+- `_source_file` String: RawRead.relative_path (POSIX, relative to the raw-data folder)
+- `_file_year` Int32: the 4-digit BE year in the file name (`cluster_plan_2564.xlsx` -> 2564;
+  the fiscal year of plans and registrations, the posting year of spending), null if none
+- `_sheet`, `_row_number`, `_row_kind`: as in RawRead
+- `_repairs` List[String]: repair codes applied to the row, one entry per code (empty for
+  non-data rows)
+- `_extra`, `_raw_values`: as in RawRead (JSON objects, header -> value as read)
+
+Invalid flags: every parsed column `<col>` has `<col>_invalid` (Boolean): true where the cell
+is not blank but could not be read (or, for amounts, is outside ±1e12 baht). So `<col>` null
+and `<col>_invalid` false means blank. Text columns are cleaned (zero-width characters removed,
+whitespace trimmed and collapsed; blank -> null) and have no flag.
+
+cluster_plans
+- seq Int64; cluster_code, predecessor_code String (a code upper-cased without spaces, else the
+  cleaned text); cluster_name_th, cluster_name_en String
+- cluster_group (`agro_community` / `target_industry`), sector (English code of
+  contract.SECTORS), status (`active` / `merged` / `cancelled`): null if not in the list
+- lead_province String (cleaned, as given), lead_province_iso String `TH-xx`
+- responsible_office String, one of contract.OFFICES
+- budget_allocated_thb Float64 in baht (x 1e6 under a `(ล้านบาท)` header)
+- target_enterprises Int64; target_economic_value_mthb Float64 (million baht, as the column is)
+
+registrations
+- application_no String; registered_on Date (CE); fiscal_year Int32 (BE)
+- cluster_ref String (cleaned code, upper-cased, or the cluster name as given),
+  cluster_ref_is_code Boolean
+- entity_type (English code of contract.ENTITY_TYPES)
+- tax_id String(13) (set for status ok, repaired and checksum), tax_id_status (ok / repaired /
+  checksum / unreadable / invalid / missing), tax_id_is_juristic Boolean (first digit `0`)
+- community_enterprise_code String(12 digits), community_enterprise_province_code String(2)
+- enterprise_name_th String (cleaned, `บจก.`/`หจก.`/`บมจ.` written out)
+- province String (as given, cleaned), province_iso String `TH-xx`
+- tsic_code String(5); business_sector (`manufacturing` / `trade_services`)
+- employees Int64; annual_revenue_thb Float64
+- contact_name, phone, email String; pdpa_consent Boolean (blank -> false)
+
+spending
+- budget_fiscal_year Int32; document_no String; posted_on Date
+- transaction_type (`commitment` / `disbursement` / `refund`; the amount's sign is as written)
+- office (contract.OFFICES); cluster_ref, cluster_ref_is_code (blank = programme-wide)
+- activity (English code of contract.ACTIVITIES); channel (code of contract.CHANNELS)
+- description String; amount_thb Float64
+- payee_name String; payee_tax_id, payee_tax_id_status; beneficiary_tax_id,
+  beneficiary_tax_id_status (as tax_id above)
+- remark String; is_carry_over Boolean (remark contains `กันเหลื่อมปี`)
+
+outcomes
+- survey_id String; fiscal_year Int32; cluster_ref, cluster_ref_is_code
+- enterprise_ref String: the 13-digit tax ID or the 12-digit community-enterprise code;
+  enterprise_ref_kind (`tax_id` / `community_enterprise_code`); enterprise_ref_tax_id_status;
+  enterprise_ref_community_enterprise_code (set whenever the text reads as a CE code, also when
+  a plain 12-digit value was taken as a tax ID, so matching can fall back on it)
+- round (`baseline` / `after`); surveyed_on Date
+- annual_sales_thb, cost_reduction_thb, new_investment_thb, reported_economic_value_thb Float64
+- cost_reduction_is_percentage Boolean (`15%`; then cost_reduction_thb is null and its
+  `_invalid` flag false: the reason is `cost_reduction_percentage`, not `amount_invalid`)
+- employees, new_products Int64; certifications List[String]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from pipeline import contract
+from pipeline.ingest import amounts, codes, dates, ids, names, provinces, text, years
+from pipeline.ingest.read import ROW_DATA, RawRead
+
+REPAIR_THAI_DIGITS = "thai_digits"
+REPAIR_TEXT_CLEANED = "text_cleaned"
+REPAIR_TAX_ID_LEADING_ZERO = "tax_id_leading_zero"
+REPAIR_AMOUNT_MILLION_BAHT = "amount_million_baht"
+
+
+@dataclass
+class _Typed:
+    """What one raw column becomes: output columns and the repair codes it may apply."""
+
+    columns: list[pl.Expr]
+    repairs: list[pl.Expr] = field(default_factory=list)
+    reads_digits: bool = True  # Thai digits converted here count as a `thai_digits` repair
+
+
+def _invalid(raw: pl.Expr, value: pl.Expr) -> pl.Expr:
+    return value.is_null() & text.clean_text(raw).is_not_null()
+
+
+# -------------------------------------------------------------------------------------------
+# One builder per kind of column: (canonical name, raw column expression, RawRead) -> _Typed
+
+
+def _plain_text(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
+    return _Typed([text.clean_text(raw).alias(name)], reads_digits=False)
+
+
+def _code_text(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
+    """An identifier written by people (document or application number): digits converted."""
+    return _Typed([text.clean_value(raw).alias(name)])
+
+
+def _person_or_place_name(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
+    repair = pl.when(text.text_was_cleaned(raw)).then(pl.lit(REPAIR_TEXT_CLEANED))
+    return _Typed([text.clean_text(raw).alias(name)], [repair], reads_digits=False)
+
+
+def _enterprise_name(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
+    cleaned = pl.when(text.text_was_cleaned(raw)).then(pl.lit(REPAIR_TEXT_CLEANED))
+    return _Typed(
+        [names.expand_legal_form(raw).alias(name)], [cleaned, names.name_repair(raw)], reads_digits=False
+    )
+
+
+def _year(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
+    value = years.year_be(raw)
+    return _Typed(
+        [value.alias(name), _invalid(raw, value).alias(f"{name}_invalid")], [years.year_repair(raw)]
+    )
+
+
+def _date(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
+    value = dates.parse_date(raw)
+    return _Typed(
+        [value.alias(name), _invalid(raw, value).alias(f"{name}_invalid")], [dates.date_repair(raw)]
+    )
+
+
+def _amount(name: str, raw: pl.Expr, read: RawRead) -> _Typed:
+    value = amounts.parse_amount(raw)
+    repairs = []
+    if name in read.million_baht_columns:
+        repairs.append(pl.when(value.is_not_null()).then(pl.lit(REPAIR_AMOUNT_MILLION_BAHT)))
+        value = amounts.in_million_baht(value)
+    invalid = text.clean_text(raw).is_not_null() & (
+        value.is_null() | amounts.amount_out_of_range(value).fill_null(False)
+    )
+    if name == "cost_reduction_thb":
+        invalid = invalid & ~amounts.is_percentage(raw)
+    return _Typed([value.alias(name), invalid.alias(f"{name}_invalid")], repairs)
+
+
+def _integer(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
+    value = amounts.parse_integer(raw)
+    return _Typed([value.alias(name), _invalid(raw, value).alias(f"{name}_invalid")])
+
+
+def _coded(label_to_code: dict[str, str]) -> Callable[[str, pl.Expr, RawRead], _Typed]:
+    def build(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
+        value = codes.coded_value(raw, label_to_code)
+        return _Typed([value.alias(name), _invalid(raw, value).alias(f"{name}_invalid")])
+
+    return build
+
+
+def _office(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
+    value = codes.office_code(raw)
+    return _Typed([value.alias(name), _invalid(raw, value).alias(f"{name}_invalid")])
+
+
+def _channel(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
+    value = codes.channel_code(raw)
+    return _Typed([value.alias(name), _invalid(raw, value).alias(f"{name}_invalid")])
+
+
+def _province(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
+    iso = provinces.province_iso(raw)
+    return _Typed(
+        [
+            text.clean_text(raw).alias(name),
+            iso.alias(f"{name}_iso"),
+            _invalid(raw, iso).alias(f"{name}_invalid"),
+        ],
+        [provinces.province_repair(raw)],
+        reads_digits=False,
+    )
+
+
+def _tax_id(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
+    parts = ids.tax_id_parts(raw)
+    tax_id = parts.struct.field("tax_id")
+    status = parts.struct.field("tax_id_status")
+    repair = pl.when(status == ids.TAX_ID_REPAIRED).then(pl.lit(REPAIR_TAX_ID_LEADING_ZERO))
+    columns = [tax_id.alias(name), status.alias(f"{name}_status")]
+    if name == "tax_id":
+        columns.append(ids.is_juristic_tax_id(tax_id).alias("tax_id_is_juristic"))
+    return _Typed(columns, [repair])
+
+
+def _community_enterprise_code(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
+    value = ids.normalise_community_enterprise_code(raw)
+    return _Typed(
+        [
+            value.alias(name),
+            ids.community_enterprise_province_code(value).alias("community_enterprise_province_code"),
+            _invalid(raw, value).alias(f"{name}_invalid"),
+        ]
+    )
+
+
+def _tsic(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
+    value = ids.normalise_tsic(raw)
+    return _Typed(
+        [value.alias(name), _invalid(raw, value).alias(f"{name}_invalid")], [ids.tsic_repair(raw)]
+    )
+
+
+def _consent(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
+    value = codes.consent(raw)
+    return _Typed([value.alias(name), _invalid(raw, value).alias(f"{name}_invalid")], reads_digits=False)
+
+
+def _cluster_code(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
+    """A plan's own code or predecessor code: kept under its canonical name."""
+    return _Typed([codes.cluster_ref(text.thai_digits(raw)).alias(name)])
+
+
+def _cluster_ref(_name: str, raw: pl.Expr, _: RawRead) -> _Typed:
+    """A cluster given by code or name in a fact source: output as `cluster_ref`."""
+    ref = codes.cluster_ref(text.thai_digits(raw))
+    return _Typed([ref.alias("cluster_ref"), codes.is_cluster_code(ref).alias("cluster_ref_is_code")])
+
+
+def _remark(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
+    cleaned = text.clean_text(raw)
+    carry_over = cleaned.str.contains(contract.CARRY_OVER_MARKER, literal=True).fill_null(False)
+    return _Typed([cleaned.alias(name), carry_over.alias("is_carry_over")], reads_digits=False)
+
+
+def _percentage_aware_amount(name: str, raw: pl.Expr, read: RawRead) -> _Typed:
+    typed = _amount(name, raw, read)
+    typed.columns.append(amounts.is_percentage(raw).alias(f"{name.removesuffix('_thb')}_is_percentage"))
+    return typed
+
+
+def _certifications(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
+    return _Typed([codes.certification_list(raw).alias(name)], reads_digits=False)
+
+
+def _enterprise_ref(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
+    parts = ids.tax_id_parts(raw)
+    tax_id = parts.struct.field("tax_id")
+    status = parts.struct.field("tax_id_status")
+    ce_code = ids.normalise_community_enterprise_code(raw)
+    kind = (
+        pl.when(ids.is_formatted_community_enterprise_code(raw))
+        .then(pl.lit("community_enterprise_code"))
+        .when(status.is_in([ids.TAX_ID_OK, ids.TAX_ID_REPAIRED]))
+        .then(pl.lit("tax_id"))
+        .when(ce_code.is_not_null())
+        .then(pl.lit("community_enterprise_code"))
+        .when(status == ids.TAX_ID_CHECKSUM)
+        .then(pl.lit("tax_id"))
+    )
+    ref = pl.when(kind == "tax_id").then(tax_id).when(kind == "community_enterprise_code").then(ce_code)
+    repair = pl.when((kind == "tax_id") & (status == ids.TAX_ID_REPAIRED)).then(
+        pl.lit(REPAIR_TAX_ID_LEADING_ZERO)
+    )
+    return _Typed(
+        [
+            ref.alias(name),
+            kind.alias(f"{name}_kind"),
+            status.alias(f"{name}_tax_id_status"),
+            ce_code.alias(f"{name}_community_enterprise_code"),
+            _invalid(raw, ref).alias(f"{name}_invalid"),
+        ],
+        [repair],
+    )
+
+
+_Builder = Callable[[str, pl.Expr, RawRead], _Typed]
+
+COLUMN_KINDS: dict[str, dict[str, _Builder]] = {
+    contract.CLUSTER_PLANS.name: {
+        "seq": _integer,
+        "cluster_code": _cluster_code,
+        "predecessor_code": _cluster_code,
+        "cluster_name_th": _person_or_place_name,
+        "cluster_name_en": _person_or_place_name,
+        "cluster_group": _coded(contract.CLUSTER_GROUPS),
+        "sector": _coded(contract.SECTORS),
+        "lead_province": _province,
+        "responsible_office": _office,
+        "budget_allocated_thb": _amount,
+        "target_enterprises": _integer,
+        "target_economic_value_mthb": _amount,
+        "status": _coded(contract.CLUSTER_STATUSES),
+    },
+    contract.REGISTRATIONS.name: {
+        "application_no": _code_text,
+        "registered_on": _date,
+        "fiscal_year": _year,
+        "cluster_code": _cluster_ref,
+        "entity_type": _coded(contract.ENTITY_TYPES),
+        "tax_id": _tax_id,
+        "community_enterprise_code": _community_enterprise_code,
+        "enterprise_name_th": _enterprise_name,
+        "province": _province,
+        "tsic_code": _tsic,
+        "business_sector": _coded(contract.BUSINESS_SECTORS),
+        "employees": _integer,
+        "annual_revenue_thb": _amount,
+        "contact_name": _person_or_place_name,
+        "phone": _code_text,
+        "email": _plain_text,
+        "pdpa_consent": _consent,
+    },
+    contract.SPENDING.name: {
+        "budget_fiscal_year": _year,
+        "document_no": _code_text,
+        "posted_on": _date,
+        "transaction_type": _coded(contract.TRANSACTION_TYPES),
+        "office": _office,
+        "cluster_code": _cluster_ref,
+        "activity": _coded(contract.ACTIVITIES),
+        "channel": _channel,
+        "description": _plain_text,
+        "amount_thb": _amount,
+        "payee_name": _person_or_place_name,
+        "payee_tax_id": _tax_id,
+        "beneficiary_tax_id": _tax_id,
+        "remark": _remark,
+    },
+    contract.OUTCOMES.name: {
+        "survey_id": _code_text,
+        "fiscal_year": _year,
+        "cluster_code": _cluster_ref,
+        "enterprise_ref": _enterprise_ref,
+        "round": _coded(contract.SURVEY_ROUNDS),
+        "surveyed_on": _date,
+        "annual_sales_thb": _amount,
+        "cost_reduction_thb": _percentage_aware_amount,
+        "new_investment_thb": _amount,
+        "employees": _integer,
+        "new_products": _integer,
+        "certifications": _certifications,
+        "reported_economic_value_thb": _amount,
+    },
+}
+
+
+def _check_kinds_cover_contract() -> None:
+    for source in contract.SOURCES:
+        kinds = COLUMN_KINDS[source.name]
+        if set(kinds) != set(source.canonical_names):
+            raise RuntimeError(f"normalise.COLUMN_KINDS out of step with contract for {source.name}")
+
+
+_check_kinds_cover_contract()
+
+
+def normalise(source: contract.Source, raw: RawRead) -> pl.DataFrame:
+    """Typed columns for `source` from a RawRead (see the module docstring for the columns)."""
+    typed_columns: list[pl.Expr] = []
+    repairs: list[pl.Expr] = []
+    digit_columns: list[pl.Expr] = []
+    for name, build in COLUMN_KINDS[source.name].items():
+        typed = build(name, pl.col(name), raw)
+        typed_columns += typed.columns
+        repairs += typed.repairs
+        if typed.reads_digits:
+            digit_columns.append(text.has_thai_digits(pl.col(name)))
+    if digit_columns:
+        repairs.append(pl.when(pl.any_horizontal(digit_columns)).then(pl.lit(REPAIR_THAI_DIGITS)))
+
+    is_data = pl.col("_row_kind") == ROW_DATA
+    applied_repairs = (
+        pl.when(is_data)
+        .then(pl.concat_list([r.cast(pl.String) for r in repairs]).list.drop_nulls().list.unique(maintain_order=True))
+        .otherwise(pl.lit([], dtype=pl.List(pl.String)))
+    )
+    file_year = pl.lit(raw.relative_path).str.extract(r"(?:^|[_/])(\d{4})(?:[_.]|$)", 1).cast(pl.Int32)
+    return raw.data.select(
+        pl.lit(raw.relative_path, dtype=pl.String).alias("_source_file"),
+        file_year.alias("_file_year"),
+        "_sheet",
+        "_row_number",
+        "_row_kind",
+        *typed_columns,
+        applied_repairs.alias("_repairs"),
+        "_extra",
+        "_raw_values",
+    )
+
+
+__all__ = ["COLUMN_KINDS", "normalise"]

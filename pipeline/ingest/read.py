@@ -1,0 +1,521 @@
+"""Read one raw file (CSV or xlsx) into a table of strings with lineage, or reject it.
+
+`read_raw_file(path, source, raw_root) -> RawRead` decides the format from the content (an xlsx
+is a zip), decodes CSV text (UTF-8 with or without BOM, else cp874), reads every cell as a
+string, finds the header row, maps headers to the contract's canonical names and classifies each
+row below the header as data, blank or total. A file that cannot be used raises FileRejected
+with one of the file-rejection codes of docs/reason-codes.md.
+
+Decisions worth knowing:
+- Row numbers are the ones the office sees: the CSV record number, or the Excel row number
+  (1-based, counting title and header rows). Calamine drops leading empty rows by default, so
+  sheets are loaded with `skip_rows=0`, which keeps them.
+- A file with a header row but no rows below it is accepted with 0 data rows (not
+  `file_empty`): the office sent a valid, empty report, and the manifest shows 0 rows.
+- Workbooks: every sheet is scanned; sheets without a recognisable header (notes, lookup
+  lists, empty sheets) are skipped and listed in `ignored_sheets`; the data sheets are stacked.
+- A total row is one whose first non-empty cell starts with `รวม` and that lacks at least one
+  required value, so an enterprise called `รวมใจ...` in a complete row stays data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+from pipeline import contract
+from pipeline.ingest.text import clean_text
+
+# Row kinds in `_row_kind` (non-data kinds are the reason codes of docs/reason-codes.md).
+ROW_DATA = "data"
+ROW_BLANK = "blank_row"
+ROW_TOTAL = "total_row"
+ROW_TITLE = "title_row"  # counted in RawRead.title_rows; such rows are not in `data`
+
+# File rejection codes.
+FILE_EMPTY = "file_empty"
+FILE_UNREADABLE = "file_unreadable"
+ENCODING_UNKNOWN = "encoding_unknown"
+HEADER_NOT_FOUND = "header_not_found"
+REQUIRED_COLUMNS_MISSING = "required_columns_missing"
+
+HEADER_SEARCH_ROWS = 10
+HEADER_MIN_REQUIRED_SHARE = 0.6
+LINEAGE_COLUMNS = ("_row_number", "_sheet", "_row_kind", "_raw_values", "_extra")
+
+_XLSX_SIGNATURE = b"PK\x03\x04"
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# Signatures of binary formats an office might rename to .csv/.xlsx by mistake.
+_BINARY_SIGNATURES = {
+    b"\xd0\xcf\x11\xe0": "a legacy Excel .xls / OLE2 file",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\x1f\x8b": "a gzip archive",
+    b"Rar!": "a RAR archive",
+    b"7z\xbc\xaf": "a 7-zip archive",
+}
+_CANDIDATE_SEPARATORS = (",", ";", "\t")
+
+# cp874 decodes almost any byte, so its text must also look like Thai/ASCII: characters outside
+# printable ASCII, the Thai block and common typography, and Thai above/below marks that follow
+# no Thai letter, are signs of another encoding (e.g. Latin-1 `é` becomes a Thai tone mark).
+_CP874_ODD_CHARACTER = re.compile(r"[^\t\n\r\x20-\x7e\u0e01-\u0e5b\u00a0\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u2026\u20ac]")
+_THAI_CHARACTER = re.compile(r"[\u0e01-\u0e5b]")
+_ORPHAN_THAI_MARK = re.compile(r"(?<![\u0e01-\u0e4e])[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
+_MAX_ODD_SHARE = 0.01
+
+
+class FileRejected(Exception):
+    """A whole file that cannot be ingested; `code` is a file-rejection reason code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class RawRead:
+    """A raw file read as strings, with the facts the file manifest records.
+
+    data columns: one String column per canonical name of the source (optional columns the
+    file lacks are null), then `_extra` (JSON object of unknown columns, header -> value; null
+    when the file has none or they are all blank in that row), `_row_number` (Int64, the row
+    number the office sees), `_sheet` (String; null for CSV), `_row_kind` (`data`, `blank_row`,
+    `total_row`), `_raw_values` (JSON object of all the row's cells as read, header -> value).
+    """
+
+    data: pl.DataFrame
+    source_name: str
+    relative_path: str
+    sha256: str
+    size_bytes: int
+    file_format: str  # "csv" | "xlsx"
+    encoding: str | None  # "utf-8-sig" | "utf-8" | "cp874"; None for xlsx
+    header_row_number: int  # of the first data sheet
+    title_rows: int  # rows above the header (all data sheets)
+    million_baht_columns: list[str]
+    header_language: str  # "th" | "en" | "mixed"
+    extra_columns: list[str] = field(default_factory=list)
+    sheets: list[str] = field(default_factory=list)
+    ignored_sheets: list[str] = field(default_factory=list)
+
+    def row_kind_counts(self) -> dict[str, int]:
+        """Rows per kind, including `title_row`."""
+        counts = self.data.group_by("_row_kind").len()
+        by_kind = dict(zip(counts["_row_kind"].to_list(), counts["len"].to_list(), strict=True))
+        return {
+            ROW_DATA: by_kind.get(ROW_DATA, 0),
+            ROW_BLANK: by_kind.get(ROW_BLANK, 0),
+            ROW_TOTAL: by_kind.get(ROW_TOTAL, 0),
+            ROW_TITLE: self.title_rows,
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Header matching
+
+
+def header_key(text: pl.Expr) -> pl.Expr:
+    """How headers are compared: cleaned, lower-case, without spaces and underscores."""
+    return clean_text(text).str.to_lowercase().str.replace_all(r"[\s_]", "")
+
+
+def _thai_letters(text: str) -> bool:
+    return _THAI_CHARACTER.search(text) is not None
+
+
+def header_lookup(source: contract.Source) -> pl.DataFrame:
+    """Accepted header spellings: key, canonical, required, language, million_baht.
+
+    Each column is found by its Thai header or its canonical name; a Thai header with `(บาท`
+    is also accepted with `(ล้านบาท` (and a canonical `_thb` as `_mthb`), marking the column as
+    being in million baht. Headers without Thai letters (e.g. `Cluster name (EN)`) carry no
+    language signal.
+    """
+    rows: list[dict[str, object]] = []
+    for column in source.columns:
+        thai_language = "th" if _thai_letters(column.thai) else None
+        spellings = [(column.thai, thai_language, False), (column.canonical, "en", False)]
+        if "(บาท" in column.thai:
+            million_header = column.thai.replace("(บาท", "(" + contract.MILLION_BAHT_MARKER[1:-1])
+            spellings.append((million_header, thai_language, True))
+        if column.canonical.endswith("_thb"):
+            spellings.append((column.canonical.removesuffix("_thb") + "_mthb", "en", True))
+        rows += [
+            {
+                "spelling": spelling,
+                "canonical": column.canonical,
+                "required": column.required,
+                "language": language,
+                "million_baht": million,
+            }
+            for spelling, language, million in spellings
+        ]
+    lookup = (
+        pl.DataFrame(rows, schema_overrides={"language": pl.String})
+        .with_columns(key=header_key(pl.col("spelling")))
+        .unique("key", keep="first", maintain_order=True)
+    )
+    return lookup.drop("spelling")
+
+
+# --------------------------------------------------------------------------------------------
+# Bytes -> grid of strings
+
+
+def _reject_binary(content: bytes, name: str) -> None:
+    for signature, what in _BINARY_SIGNATURES.items():
+        if content.startswith(signature):
+            raise FileRejected(FILE_UNREADABLE, f"{name}: the file is {what}, not a CSV or xlsx")
+    if content.startswith(_UTF16_BOMS):
+        raise FileRejected(ENCODING_UNKNOWN, f"{name}: UTF-16 text; only UTF-8 or cp874 accepted")
+    if b"\x00" in content[:65536]:
+        raise FileRejected(FILE_UNREADABLE, f"{name}: binary content (NUL bytes), not a CSV")
+
+
+def _looks_like_thai_or_ascii(text: str) -> bool:
+    if not text:
+        return True
+    odd = len(_CP874_ODD_CHARACTER.findall(text))
+    thai = len(_THAI_CHARACTER.findall(text))
+    orphan_marks = len(_ORPHAN_THAI_MARK.findall(text))
+    return odd <= _MAX_ODD_SHARE * len(text) and orphan_marks <= _MAX_ODD_SHARE * max(thai, 1)
+
+
+def _decode_csv(content: bytes, name: str) -> tuple[str, str]:
+    """(text, encoding name) or FileRejected(encoding_unknown)."""
+    if content.startswith(_UTF8_BOM):
+        try:
+            return content[len(_UTF8_BOM):].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as error:
+            raise FileRejected(
+                ENCODING_UNKNOWN, f"{name}: starts with a UTF-8 BOM but is not UTF-8 ({error})"
+            ) from error
+    try:
+        return content.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = content.decode("cp874")
+    except UnicodeDecodeError as error:
+        raise FileRejected(
+            ENCODING_UNKNOWN, f"{name}: neither UTF-8 nor cp874 (byte {error.start} undecodable)"
+        ) from error
+    if not _looks_like_thai_or_ascii(text):
+        raise FileRejected(
+            ENCODING_UNKNOWN, f"{name}: not UTF-8, and as cp874 the text is not plausible Thai"
+        )
+    return text, "cp874"
+
+
+def _csv_separator(text: str) -> str:
+    head = text[:20000]
+    counts = {separator: head.count(separator) for separator in _CANDIDATE_SEPARATORS}
+    # Comma unless the head clearly uses another separator.
+    best = max(_CANDIDATE_SEPARATORS, key=lambda separator: counts[separator])
+    return "," if counts[","] > 0 or counts[best] == 0 else best
+
+
+def _csv_grid(text: str, name: str) -> pl.DataFrame:
+    """All CSV records as String columns c0..cN plus `_row_number` (the record number)."""
+    if "\n" not in text and "\r" in text:
+        text = text.replace("\r", "\n")  # classic Mac line ends
+    separator = _csv_separator(text)
+    lines = pl.Series("line", text.split("\n"), dtype=pl.String)
+    width = int(lines.str.count_matches(separator, literal=True).max() or 0) + 1
+    del lines
+    encoded = text.encode("utf-8")
+    # polars sizes the table from the first line, so a synthetic first line of `width` empty
+    # fields makes room for the widest record; a quoted multi-line record can be wider still,
+    # which polars reports, and the read is retried wider (never truncating silently).
+    while True:
+        try:
+            grid = pl.read_csv(
+                (separator * (width - 1) + "\n").encode("utf-8") + encoded,
+                has_header=False,
+                separator=separator,
+                infer_schema=False,
+                truncate_ragged_lines=False,
+                raise_if_empty=False,
+            )
+            break
+        except pl.exceptions.ComputeError as error:
+            if "more fields" not in str(error) or width > 100_000:
+                raise FileRejected(FILE_UNREADABLE, f"{name}: not a valid CSV ({error})") from error
+            width *= 2
+    grid = grid.rename({old: f"c{i}" for i, old in enumerate(grid.columns)})
+    return grid.with_row_index("_row_number").slice(1).with_columns(
+        pl.col("_row_number").cast(pl.Int64), _sheet=pl.lit(None, dtype=pl.String)
+    )
+
+
+def _xlsx_grids(content: bytes, name: str) -> list[tuple[str, pl.DataFrame]]:
+    """(sheet name, grid) for every sheet; grid as in _csv_grid with the Excel row number."""
+    try:
+        workbook = fastexcel.read_excel(content)
+        grids = []
+        for sheet_name in workbook.sheet_names:
+            # skip_rows=0 keeps leading empty rows (the default drops them), so position i is
+            # Excel row i + 1. dtypes="string" makes dates `2564-03-15 00:00:00` and numbers
+            # `44270` / `1250000.5` (no trailing `.0`).
+            sheet = workbook.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0)
+            grid = sheet.to_polars()
+            grid = grid.rename({old: f"c{i}" for i, old in enumerate(grid.columns)})
+            grid = grid.with_row_index("_row_number", offset=1).with_columns(
+                pl.col("_row_number").cast(pl.Int64), _sheet=pl.lit(sheet_name, dtype=pl.String)
+            )
+            grids.append((sheet_name, grid))
+    except fastexcel.FastExcelError as error:
+        first_line = str(error).splitlines()[0]
+        raise FileRejected(FILE_UNREADABLE, f"{name}: not a readable xlsx ({first_line})") from error
+    return grids
+
+
+def _cell_columns(grid: pl.DataFrame) -> list[str]:
+    return [c for c in grid.columns if not c.startswith("_")]
+
+
+def _has_any_value(grid: pl.DataFrame) -> bool:
+    cells = _cell_columns(grid)
+    if not cells or grid.height == 0:
+        return False
+    any_value = pl.any_horizontal(clean_text(pl.col(c)).is_not_null() for c in cells).any()
+    # The head settles it for any real file; the full scan only runs for (nearly) empty ones.
+    return bool(grid.head(1000).select(any_value).item()) or bool(grid.select(any_value).item())
+
+
+# --------------------------------------------------------------------------------------------
+# Grid -> RawRead pieces
+
+
+@dataclass(frozen=True)
+class _SheetTable:
+    frame: pl.DataFrame
+    header_row_number: int
+    title_rows: int
+    million_baht_columns: list[str]
+    languages: set[str]
+    extra_columns: list[str]
+
+
+def _find_header_position(grid: pl.DataFrame, lookup: pl.DataFrame, source: contract.Source) -> int | None:
+    cells = _cell_columns(grid)
+    if not cells:
+        return None
+    needed = math.ceil(HEADER_MIN_REQUIRED_SHARE * len(source.required_names))
+    candidates = (
+        grid.head(HEADER_SEARCH_ROWS)
+        .select(cells)
+        .with_row_index("position")
+        .unpivot(index="position", value_name="cell")
+        .with_columns(key=header_key(pl.col("cell")))
+        .join(lookup.filter(pl.col("required")), on="key")
+        .group_by("position")
+        .agg(pl.col("canonical").n_unique().alias("matched"))
+        .filter(pl.col("matched") >= needed)
+    )
+    return None if candidates.height == 0 else int(candidates["position"].min())
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    """Make header texts usable as JSON keys: repeated names get ` (2)`, ` (3)`..."""
+    seen: dict[str, int] = {}
+    unique = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return unique
+
+
+def _sheet_table(
+    grid: pl.DataFrame, header_position: int, lookup: pl.DataFrame, source: contract.Source, where: str
+) -> _SheetTable:
+    cells = _cell_columns(grid)
+    header_texts = [grid[c][header_position] for c in cells]
+    headers = (
+        pl.DataFrame({"column": cells, "text": header_texts}, schema={"column": pl.String, "text": pl.String})
+        .with_row_index("position")
+        .with_columns(key=header_key(pl.col("text")))
+        .join(lookup, on="key", how="left", maintain_order="left")
+        # A canonical column named twice: the first one counts, later ones are kept as extras.
+        .with_columns(
+            canonical=pl.when(pl.int_range(pl.len()).over("canonical") == 0).then("canonical")
+        )
+    )
+    matched = headers.filter(pl.col("canonical").is_not_null())
+    missing = [name for name in source.required_names if name not in set(matched["canonical"])]
+    if missing:
+        raise FileRejected(
+            REQUIRED_COLUMNS_MISSING,
+            f"{where}: header row {grid['_row_number'][header_position]} lacks required "
+            f"column(s) {', '.join(missing)} "
+            f"(Thai: {', '.join(c.thai for c in source.columns if c.canonical in missing)})",
+        )
+
+    body = grid.slice(header_position + 1)
+    # Columns with neither a header nor any value (e.g. trailing separators) carry nothing.
+    has_values = body.select(pl.col(cells).is_not_null().any()).row(0) if body.height else ()
+    columns_with_values = [c for c, has_value in zip(cells, has_values, strict=False) if has_value]
+    kept = headers.filter(pl.col("text").is_not_null() | pl.col("column").is_in(columns_with_values))
+    json_names = _unique_names(
+        [
+            text.strip() if text and text.strip() else f"_column_{position + 1}"
+            for text, position in zip(kept["text"].to_list(), kept["position"].to_list(), strict=True)
+        ]
+    )
+    cell_for_json = dict(zip(kept["column"].to_list(), json_names, strict=True))
+    canonical_of = {
+        row["column"]: row["canonical"] for row in matched.select("column", "canonical").to_dicts()
+    }
+    extra = [c for c in kept["column"].to_list() if c not in canonical_of]
+
+    all_required_present = pl.all_horizontal(
+        clean_text(pl.col(column)).is_not_null()
+        for column, canonical in canonical_of.items()
+        if canonical in source.required_names
+    )
+    first_value = pl.coalesce(clean_text(pl.col(c)) for c in cells)
+    row_kind = (
+        pl.when(first_value.is_null())
+        .then(pl.lit(ROW_BLANK))
+        .when(first_value.str.starts_with(contract.TOTAL_ROW_MARKER) & ~all_required_present)
+        .then(pl.lit(ROW_TOTAL))
+        .otherwise(pl.lit(ROW_DATA))
+    )
+    raw_values = pl.struct(
+        [pl.col(column).alias(name) for column, name in cell_for_json.items()]
+    ).struct.json_encode()
+    if extra:
+        any_extra = pl.any_horizontal(pl.col(c).is_not_null() for c in extra)
+        extra_json = pl.when(any_extra).then(
+            pl.struct([pl.col(c).alias(cell_for_json[c]) for c in extra]).struct.json_encode()
+        )
+    else:
+        extra_json = pl.lit(None, dtype=pl.String)
+
+    present = set(canonical_of.values())
+    frame = body.select(
+        *[pl.col(column).alias(canonical) for column, canonical in canonical_of.items()],
+        *[pl.lit(None, dtype=pl.String).alias(name) for name in source.canonical_names if name not in present],
+        extra_json.alias("_extra"),
+        pl.col("_row_number"),
+        pl.col("_sheet"),
+        row_kind.alias("_row_kind"),
+        raw_values.alias("_raw_values"),
+    ).select(*source.canonical_names, *LINEAGE_COLUMNS)
+
+    million = matched.filter(pl.col("million_baht"))["canonical"].to_list()
+    languages = set(matched["language"].drop_nulls().to_list())
+    return _SheetTable(
+        frame=frame,
+        header_row_number=int(grid["_row_number"][header_position]),
+        title_rows=header_position,
+        million_baht_columns=million,
+        languages=languages,
+        extra_columns=[cell_for_json[c] for c in extra],
+    )
+
+
+def _relative_path(path: Path, raw_root: Path) -> str:
+    try:
+        return path.resolve().relative_to(raw_root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def read_raw_file(path: Path, source: contract.Source, raw_root: Path) -> RawRead:
+    """Read one raw file of `source`; raise FileRejected when the whole file is unusable."""
+    path = Path(path)
+    relative_path = _relative_path(path, Path(raw_root))
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        raise FileRejected(FILE_UNREADABLE, f"{relative_path}: cannot be opened ({error})") from error
+    if not content:
+        raise FileRejected(FILE_EMPTY, f"{relative_path}: the file has zero bytes")
+
+    if content.startswith(_XLSX_SIGNATURE):
+        file_format, encoding = "xlsx", None
+        grids = _xlsx_grids(content, relative_path)
+    else:
+        _reject_binary(content, relative_path)
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            raise FileRejected(
+                FILE_UNREADABLE, f"{relative_path}: named .xlsx but is not a zip-based workbook"
+            )
+        file_format = "csv"
+        text, encoding = _decode_csv(content, relative_path)
+        grids = [("", _csv_grid(text, relative_path))]
+    sha256 = hashlib.sha256(content).hexdigest()
+    size_bytes = len(content)
+    del content
+
+    grids = [(sheet, grid) for sheet, grid in grids if _has_any_value(grid)]
+    if not grids:
+        raise FileRejected(FILE_EMPTY, f"{relative_path}: the file has no rows with any value")
+
+    lookup = header_lookup(source)
+    tables: list[_SheetTable] = []
+    sheets: list[str] = []
+    ignored: list[str] = []
+    for sheet, grid in grids:
+        where = f"{relative_path} sheet {sheet!r}" if file_format == "xlsx" else relative_path
+        position = _find_header_position(grid, lookup, source)
+        if position is None:
+            ignored.append(sheet)
+            continue
+        tables.append(_sheet_table(grid, position, lookup, source, where))
+        sheets.append(sheet)
+    if not tables:
+        raise FileRejected(
+            HEADER_NOT_FOUND,
+            f"{relative_path}: no row among the first {HEADER_SEARCH_ROWS}"
+            + (" of any sheet" if file_format == "xlsx" else "")
+            + f" carries at least {HEADER_MIN_REQUIRED_SHARE:.0%} of the {source.name} "
+            f"required headers ({', '.join(source.required_names)})",
+        )
+
+    languages = set().union(*(t.languages for t in tables))
+    header_language = "mixed" if len(languages) > 1 else (languages.pop() if languages else "en")
+    return RawRead(
+        data=pl.concat([t.frame for t in tables], how="vertical"),
+        source_name=source.name,
+        relative_path=relative_path,
+        sha256=sha256,
+        size_bytes=size_bytes,
+        file_format=file_format,
+        encoding=encoding,
+        header_row_number=tables[0].header_row_number,
+        title_rows=sum(t.title_rows for t in tables),
+        million_baht_columns=sorted({c for t in tables for c in t.million_baht_columns}),
+        header_language=header_language,
+        extra_columns=list(dict.fromkeys(c for t in tables for c in t.extra_columns)),
+        sheets=sheets if file_format == "xlsx" else [],
+        ignored_sheets=ignored if file_format == "xlsx" else [],
+    )
+
+
+__all__ = [
+    "ENCODING_UNKNOWN",
+    "FILE_EMPTY",
+    "FILE_UNREADABLE",
+    "HEADER_NOT_FOUND",
+    "REQUIRED_COLUMNS_MISSING",
+    "ROW_BLANK",
+    "ROW_DATA",
+    "ROW_TITLE",
+    "ROW_TOTAL",
+    "FileRejected",
+    "RawRead",
+    "header_lookup",
+    "read_raw_file",
+]

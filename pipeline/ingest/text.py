@@ -1,0 +1,60 @@
+"""Text clean-up shared by every value parser: Thai digits, zero-width characters, spaces.
+
+All functions take and return polars expressions (String in, String out unless stated), so
+they run vectorised over whole columns.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
+ARABIC_DIGITS = "0123456789"
+
+# Zero-width space/non-joiner/joiner and the BOM used as a zero-width no-break space.
+ZERO_WIDTH_PATTERN = "[\u200b\u200c\u200d\ufeff]"
+THAI_DIGIT_PATTERN = f"[{THAI_DIGITS}]"
+
+
+def thai_digits(text: pl.Expr) -> pl.Expr:
+    """Replace Thai digits ๐..๙ with 0..9."""
+    return text.str.replace_many(list(THAI_DIGITS), list(ARABIC_DIGITS))
+
+
+def has_thai_digits(text: pl.Expr) -> pl.Expr:
+    """True where the text holds at least one Thai digit (for the `thai_digits` repair)."""
+    return text.str.contains(THAI_DIGIT_PATTERN).fill_null(False)
+
+
+def clean_text(text: pl.Expr) -> pl.Expr:
+    """Remove zero-width characters, trim, collapse internal whitespace; blank -> null."""
+    cleaned = (
+        text.str.replace_all(ZERO_WIDTH_PATTERN, "")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+    )
+    return pl.when(cleaned.str.len_chars() > 0).then(cleaned)
+
+
+def clean_value(text: pl.Expr) -> pl.Expr:
+    """clean_text then thai_digits: the usual first step before reading a number or code."""
+    return thai_digits(clean_text(text))
+
+
+def is_blank(text: pl.Expr) -> pl.Expr:
+    """True where the raw text is null, empty, or only whitespace/zero-width characters."""
+    return clean_text(text).is_null()
+
+
+def compact_key(text: pl.Expr) -> pl.Expr:
+    """A forgiving lookup key: cleaned, lower-case, without any whitespace.
+
+    Used to match coded values and headers whatever their spacing or letter case.
+    """
+    return clean_text(text).str.to_lowercase().str.replace_all(r"\s+", "")
+
+
+def text_was_cleaned(raw: pl.Expr) -> pl.Expr:
+    """True where clean_text changed a non-blank value (the `text_cleaned` repair)."""
+    cleaned = clean_text(raw)
+    return (cleaned.is_not_null() & (cleaned != raw)).fill_null(False)
