@@ -1,0 +1,45 @@
+# The project's commands. Each sets DAGSTER_HOME to the git-ignored instance folder holding a
+# copy of dagster.yaml, so every command uses the same instance configuration.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+SCALE ?= 1
+
+.PHONY: run test ui instance sample-data rollback bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed-run: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install -q -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed-run
+	$(BIN)/pip install -q -c constraints.txt -e ".[test]"
+	touch $@
+
+instance:
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+## Install, materialise the whole warehouse from data/raw and print the fiscal-year rollup.
+run: $(VENV)/.installed-run instance
+	$(BIN)/python -m pipeline.run
+
+## Install what the tests need and run the whole test suite (what CI runs).
+test: $(VENV)/.installed-test instance
+	$(BIN)/python -m pytest
+
+## The Dagster UI (webserver and daemon) on http://127.0.0.1:3000
+ui: $(VENV)/.installed-run instance
+	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
+
+## Regenerate the committed sample data and its truth file.
+sample-data: $(VENV)/.installed-run
+	$(BIN)/python -m pipeline.sample_data --scale 1 --seed 2564 --out data/raw --truth tests/fixtures/sample_truth.json
+
+## Restore the previously published warehouse.
+rollback: $(VENV)/.installed-run
+	$(BIN)/python -m pipeline.publish rollback

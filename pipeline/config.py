@@ -1,0 +1,52 @@
+"""Where things live. Every path of the project derives from here.
+
+Settings come from environment variables with defaults that serve a new user; they are read
+when `Settings.from_env()` is called (when Dagster builds resources), never at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SQL_DIR = PROJECT_ROOT / "sql"
+EXPECTATIONS_DIR = PROJECT_ROOT / "pipeline" / "expectations"
+REFERENCE_DIR = PROJECT_ROOT / "pipeline" / "reference"
+
+DEFAULT_RAW_DATA_DIR = PROJECT_ROOT / "data" / "raw"
+DEFAULT_WAREHOUSE_PATH = PROJECT_ROOT / "data" / "warehouse" / "cluster_programme.duckdb"
+DEFAULT_BUILD_DIR = PROJECT_ROOT / "data" / "build"
+DEFAULT_KEPT_VERSIONS = 3
+
+
+def _path_from_env(name: str, default: Path) -> Path:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    path = Path(value).expanduser()
+    # Relative settings are relative to the project, not to wherever a command was started.
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+@dataclass(frozen=True)
+class Settings:
+    raw_data_dir: Path
+    warehouse_path: Path
+    build_dir: Path
+    kept_versions: int
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        return cls(
+            raw_data_dir=_path_from_env("RAW_DATA_DIR", DEFAULT_RAW_DATA_DIR),
+            warehouse_path=_path_from_env("WAREHOUSE_PATH", DEFAULT_WAREHOUSE_PATH),
+            build_dir=_path_from_env("BUILD_DIR", DEFAULT_BUILD_DIR),
+            kept_versions=int(os.environ.get("WAREHOUSE_KEEP_VERSIONS", DEFAULT_KEPT_VERSIONS)),
+        )
+
+    @property
+    def build_database(self) -> Path:
+        """The database every asset writes; analysts never open it."""
+        return self.build_dir / "cluster_programme.build.duckdb"

@@ -1,0 +1,33 @@
+"""SQL models of `sql/staging`, `sql/audit`, `sql/core` and `sql/marts` as Dagster assets keyed [schema, table]."""
+
+
+import dagster as dg
+
+from pipeline.metadata import BUILD_POOL, table_metadata
+from pipeline.resources import WarehouseResource
+from pipeline.sql_models import SqlModel, discover_models
+
+
+def model_asset(model: SqlModel) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=[model.schema, model.table],
+        group_name=model.schema,
+        deps=[dg.AssetKey(list(reference)) for reference in model.references],
+        kinds={"duckdb", "sql"},
+        description=model.description or None,
+        pool=BUILD_POOL,
+    )
+    def _materialise(warehouse: WarehouseResource) -> dg.MaterializeResult:
+        # Schema and table come from the file's own path in sql/, never from data.
+        with warehouse.build_connection() as connection:
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {model.schema}")
+            connection.execute(
+                f"CREATE OR REPLACE TABLE {model.schema}.{model.table} AS {model.sql.rstrip().rstrip(';')}"
+            )
+            metadata = table_metadata(connection, model.schema, model.table)
+        return dg.MaterializeResult(metadata=metadata)
+
+    return _materialise
+
+
+defs = dg.Definitions(assets=[model_asset(model) for model in discover_models()])

@@ -1,0 +1,128 @@
+"""Staging assets: every landed data row accepted into `staging.<source>` or quarantined.
+
+The split is made by the row-level rules of the source's expectation suite, evaluated in
+DuckDB over `sql/validate/<source>.sql` (which resolves cluster references, enterprise
+identity and other findings). Great Expectations then runs the whole suite over the staged
+table as one asset check per expectation.
+"""
+
+
+import dagster as dg
+
+from pipeline.config import SQL_DIR
+from pipeline.contract import SOURCES, Source
+from pipeline.metadata import BUILD_POOL, table_metadata
+from pipeline.resources import WarehouseResource
+from pipeline.sql_models import SqlModel
+from pipeline.validation.gx_checks import validate_table
+from pipeline.validation.row_rules import split_rows
+from pipeline.validation.suites import load_suite
+
+
+def _validate_model(source: Source) -> SqlModel:
+    path = SQL_DIR / "validate" / f"{source.name}.sql"
+    return SqlModel("validate", source.name, path, path.read_text(encoding="utf-8"))
+
+
+def staging_asset(source: Source) -> dg.AssetsDefinition:
+    model = _validate_model(source)
+    suite = load_suite(source.name)
+    deps = [dg.AssetKey(list(reference)) for reference in model.references]
+
+    @dg.multi_asset(
+        name=f"validate_{source.name}",
+        specs=[
+            dg.AssetSpec(
+                ["staging", source.name],
+                group_name="staging",
+                deps=deps,
+                kinds={"duckdb", "great_expectations"},
+                description=f"Accepted {source.name} rows: typed, repaired, with lineage "
+                "(_source_file, _sheet, _row_number, _file_sha256, _run_id).",
+            ),
+            dg.AssetSpec(
+                ["audit", f"quarantine_{source.name}"],
+                group_name="audit",
+                deps=deps,
+                kinds={"duckdb"},
+                description=f"Rejected {source.name} rows: raw values as read, reason codes and lineage.",
+            ),
+        ],
+        pool=BUILD_POOL,
+    )
+    def _validate(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        with warehouse.build_connection() as connection:
+            connection.execute("CREATE SCHEMA IF NOT EXISTS staging")
+            connection.execute("CREATE SCHEMA IF NOT EXISTS audit")
+            connection.execute(f"CREATE OR REPLACE TEMP TABLE candidates AS {model.sql.rstrip().rstrip(';')}")
+            staged, quarantined = split_rows(
+                connection, suite, "candidates", f"staging.{source.name}", f"audit.quarantine_{source.name}"
+            )
+            reasons = dict(
+                connection.execute(
+                    f"SELECT reason, count(*) FROM (SELECT unnest(reason_codes) AS reason "
+                    f"FROM audit.quarantine_{source.name}) GROUP BY reason ORDER BY reason"
+                ).fetchall()
+            )
+            # Staging holds personal data, so its metadata shows no preview rows.
+            staging_metadata = table_metadata(connection, "staging", source.name, preview=False)
+            quarantine_metadata = table_metadata(connection, "audit", f"quarantine_{source.name}", preview=False)
+        if quarantined:
+            context.log.warning(f"{source.name}: {quarantined} rows quarantined: {reasons}")
+        yield dg.MaterializeResult(
+            asset_key=["staging", source.name],
+            metadata={**staging_metadata, "rows_quarantined": quarantined},
+        )
+        yield dg.MaterializeResult(
+            asset_key=["audit", f"quarantine_{source.name}"],
+            metadata={**quarantine_metadata, "rows_by_reason": dg.MetadataValue.json(reasons)},
+        )
+
+    return _validate
+
+
+def suite_checks(source: Source) -> dg.AssetChecksDefinition:
+    suite = load_suite(source.name)
+    staged = dg.AssetKey(["staging", source.name])
+
+    @dg.multi_asset_check(
+        name=f"gx_{source.name}",
+        specs=[
+            dg.AssetCheckSpec(
+                name=expectation.name,
+                asset=staged,
+                blocking=expectation.blocking,
+                description=expectation.meta.get("description"),
+            )
+            for expectation in suite.expectations
+        ],
+        pool=BUILD_POOL,
+    )
+    def _gx(warehouse: WarehouseResource):
+        with warehouse.build_connection() as connection:
+            outcomes = validate_table(connection, suite, f"staging.{source.name}")
+        for outcome in outcomes:
+            yield dg.AssetCheckResult(
+                asset_key=staged,
+                check_name=outcome.expectation.name,
+                passed=outcome.success,
+                severity=dg.AssetCheckSeverity.ERROR if outcome.expectation.blocking else dg.AssetCheckSeverity.WARN,
+                metadata={
+                    "expectation": outcome.expectation.type,
+                    "kwargs": dg.MetadataValue.json(outcome.expectation.kwargs),
+                    "reason_code": outcome.expectation.reason_code,
+                    "element_count": outcome.element_count,
+                    "unexpected_count": outcome.unexpected_count,
+                    "unexpected_percent": outcome.unexpected_percent,
+                    "examples": dg.MetadataValue.json(outcome.examples),
+                    "quarantine": f"audit.quarantine_{source.name}",
+                },
+            )
+
+    return _gx
+
+
+defs = dg.Definitions(
+    assets=[staging_asset(source) for source in SOURCES],
+    asset_checks=[suite_checks(source) for source in SOURCES],
+)

@@ -1,0 +1,228 @@
+"""Incremental landing of raw files into `landing.<source>` and `landing.<source>_files`.
+
+Work follows the new data: a file is parsed only when its content (SHA-256) is new at its
+path. Rows of changed or removed files are deleted before the new content is inserted, so a
+corrected re-issue replaces what it brought before, and a file whose exact content already
+lies under another path is recorded as a duplicate and not loaded twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipeline.contract import Source
+from pipeline.ingest import FileRejected, normalise, read_raw_file
+
+RAW_FILE_SUFFIXES = {".csv", ".xlsx"}
+_HASH_CHUNK = 1 << 20
+
+FILES_TABLE_COLUMNS = """
+    source VARCHAR, source_file VARCHAR, sha256 VARCHAR, size_bytes BIGINT, file_format VARCHAR,
+    encoding VARCHAR, header_language VARCHAR, header_row_number INTEGER, status VARCHAR,
+    reason_code VARCHAR, reason VARCHAR, duplicate_of VARCHAR, rows_read BIGINT, title_rows BIGINT,
+    data_rows BIGINT, blank_rows BIGINT, total_rows BIGINT, first_run_id VARCHAR,
+    last_run_id VARCHAR, first_seen_at TIMESTAMPTZ, last_seen_at TIMESTAMPTZ, loaded_at TIMESTAMPTZ
+"""
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def scan_raw_files(raw_root: Path, source: Source) -> pl.DataFrame:
+    """Every candidate file of a source with its content hash (hidden and lock files skipped)."""
+    folder = raw_root / source.folder
+    paths = sorted(
+        p
+        for p in (folder.rglob("*") if folder.exists() else [])
+        if p.is_file() and not p.name.startswith((".", "~$")) and p.suffix.lower() in RAW_FILE_SUFFIXES
+    )
+    return pl.DataFrame(
+        {
+            "source_file": [p.relative_to(raw_root).as_posix() for p in paths],
+            "sha256": [file_sha256(p) for p in paths],
+            "size_bytes": [p.stat().st_size for p in paths],
+        },
+        schema={"source_file": pl.String, "sha256": pl.String, "size_bytes": pl.Int64},
+    )
+
+
+@dataclass
+class LandingReport:
+    unchanged: list[str] = field(default_factory=list)
+    loaded: list[str] = field(default_factory=list)
+    rejected: dict[str, str] = field(default_factory=dict)
+    duplicates: dict[str, str] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
+
+
+def ensure_landing_tables(connection: duckdb.DuckDBPyConnection, source: Source) -> None:
+    connection.execute("CREATE SCHEMA IF NOT EXISTS landing")
+    connection.execute(f"CREATE TABLE IF NOT EXISTS landing.{source.name}_files ({FILES_TABLE_COLUMNS})")
+
+
+def _landing_table_exists(connection: duckdb.DuckDBPyConnection, source: Source) -> bool:
+    return bool(
+        connection.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'landing' AND table_name = ?",
+            [source.name],
+        ).fetchall()[0][0]
+    )
+
+
+def land_source(
+    connection: duckdb.DuckDBPyConnection, source: Source, raw_root: Path, run_id: str
+) -> LandingReport:
+    ensure_landing_tables(connection, source)
+    files_table = f"landing.{source.name}_files"
+    now = datetime.now(timezone.utc)
+    current = scan_raw_files(raw_root, source)
+    known = connection.sql(
+        f"SELECT source_file, sha256, status FROM {files_table} WHERE status <> 'removed'"
+    ).pl()
+    report = LandingReport()
+
+    unchanged = current.join(known, on=["source_file", "sha256"], how="inner")
+    report.unchanged = unchanged["source_file"].to_list()
+    stale_paths = known.join(current, on=["source_file", "sha256"], how="anti")["source_file"].to_list()
+    report.removed = sorted(set(stale_paths) - set(current["source_file"].to_list()))
+
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        if stale_paths and _landing_table_exists(connection, source):
+            connection.execute(
+                f"DELETE FROM landing.{source.name} WHERE _source_file IN (SELECT unnest(?::VARCHAR[]))",
+                [stale_paths],
+            )
+        connection.execute(
+            f"UPDATE {files_table} SET status = 'removed', last_run_id = ?, last_seen_at = ? "
+            "WHERE source_file IN (SELECT unnest(?::VARCHAR[])) AND status <> 'removed'",
+            [run_id, now, report.removed],
+        )
+        connection.execute(
+            f"DELETE FROM {files_table} WHERE source_file IN (SELECT unnest(?::VARCHAR[])) AND status <> 'removed'",
+            [[p for p in stale_paths if p not in report.removed]],
+        )
+        connection.execute(
+            f"UPDATE {files_table} SET last_run_id = ?, last_seen_at = ? WHERE source_file IN (SELECT unnest(?::VARCHAR[]))",
+            [run_id, now, report.unchanged],
+        )
+        new_files = current.join(unchanged.select("source_file"), on="source_file", how="anti")
+        loaded_hashes = dict(
+            connection.execute(
+                f"SELECT sha256, min(source_file) FROM {files_table} WHERE status = 'loaded' GROUP BY sha256"
+            ).fetchall()
+        )
+        for source_file, sha256, size_bytes in new_files.iter_rows():  # one iteration per file, not per row
+            _land_file(connection, source, raw_root, source_file, sha256, size_bytes, run_id, now, loaded_hashes, report)
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    return report
+
+
+def _record_file(connection, source: Source, values: dict) -> None:
+    files_table = f"landing.{source.name}_files"
+    previous = connection.execute(
+        f"SELECT min(first_run_id), min(first_seen_at) FROM {files_table} WHERE source_file = ?",
+        [values["source_file"]],
+    ).fetchall()[0]
+    connection.execute(f"DELETE FROM {files_table} WHERE source_file = ?", [values["source_file"]])
+    values = {
+        **values,
+        "source": source.name,
+        "first_run_id": previous[0] or values["last_run_id"],
+        "first_seen_at": previous[1] or values["last_seen_at"],
+    }
+    frame = pl.DataFrame([values])  # one row describing one file
+    connection.register("file_record", frame)
+    try:
+        connection.execute(f"INSERT INTO {files_table} BY NAME SELECT * FROM file_record")
+    finally:
+        connection.unregister("file_record")
+
+
+def _land_file(connection, source, raw_root, source_file, sha256, size_bytes, run_id, now, loaded_hashes, report):
+    record = {
+        "source_file": source_file,
+        "sha256": sha256,
+        "size_bytes": size_bytes,
+        "last_run_id": run_id,
+        "last_seen_at": now,
+    }
+    original = loaded_hashes.get(sha256)
+    if original is not None and original != source_file:
+        report.duplicates[source_file] = original
+        _record_file(
+            connection,
+            source,
+            {
+                **record,
+                "status": "duplicate_file",
+                "reason_code": "duplicate_file",
+                "reason": f"{source_file}: same content (SHA-256 {sha256[:12]}…) as {original}, already loaded; not loaded again",
+                "duplicate_of": original,
+            },
+        )
+        return
+    try:
+        raw = read_raw_file(raw_root / source_file, source, raw_root)
+        rows = normalise(source, raw)
+    except FileRejected as rejection:
+        report.rejected[source_file] = str(rejection)
+        _record_file(
+            connection,
+            source,
+            {**record, "status": "rejected", "reason_code": rejection.code, "reason": str(rejection)},
+        )
+        return
+    rows = rows.with_columns(
+        pl.lit(source_file).alias("_source_file"),
+        pl.lit(sha256).alias("_file_sha256"),
+        pl.lit(run_id).alias("_run_id"),
+    )
+    kinds = rows["_row_kind"].value_counts()
+    count = dict(zip(kinds["_row_kind"].to_list(), kinds["count"].to_list()))
+    connection.register("landed_rows", rows)
+    try:
+        if _landing_table_exists(connection, source):
+            connection.execute(f"INSERT INTO landing.{source.name} BY NAME SELECT * FROM landed_rows")
+        else:
+            connection.execute(f"CREATE TABLE landing.{source.name} AS SELECT * FROM landed_rows")
+    finally:
+        connection.unregister("landed_rows")
+    loaded_hashes.setdefault(sha256, source_file)
+    report.loaded.append(source_file)
+    _record_file(
+        connection,
+        source,
+        {
+            **record,
+            "status": "loaded",
+            "file_format": raw.file_format,
+            "encoding": raw.encoding,
+            "header_language": raw.header_language,
+            "header_row_number": raw.header_row_number,
+            "rows_read": rows.height + raw.title_rows,
+            "title_rows": raw.title_rows,
+            "data_rows": count.get("data", 0),
+            "blank_rows": count.get("blank_row", 0),
+            "total_rows": count.get("total_row", 0),
+            "loaded_at": now,
+            "reason": json.dumps({"million_baht_columns": raw.million_baht_columns}, ensure_ascii=False)
+            if raw.million_baht_columns
+            else None,
+        },
+    )

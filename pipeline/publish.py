@@ -1,0 +1,132 @@
+"""Atomic publication of the build database as the analysts' warehouse, and rollback.
+
+The analysts' file is only ever replaced by `os.replace` of a complete, checkpointed copy in
+the same folder, so a reader sees the old file or the new one, never a mixture; a reader
+holding the old file open keeps its inode (and its snapshot) after the replace. Earlier
+versions are kept as hard links in `versions/` beside the warehouse.
+
+Command line:  python -m pipeline.publish rollback   (restore the previous published version)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from pipeline.config import Settings
+
+
+class PublishError(RuntimeError):
+    pass
+
+
+def versions_dir(warehouse_path: Path) -> Path:
+    return warehouse_path.parent / "versions"
+
+
+def list_versions(warehouse_path: Path) -> list[Path]:
+    """Kept earlier versions, newest first."""
+    folder = versions_dir(warehouse_path)
+    if not folder.exists():
+        return []
+    return sorted(folder.glob(f"{warehouse_path.stem}.*.duckdb"), reverse=True)
+
+
+def _fsync_directory(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _copy_durably(source: Path, target: Path) -> None:
+    shutil.copyfile(source, target)
+    with open(target, "rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def _verify_readable(database: Path) -> None:
+    connection = duckdb.connect(os.fspath(database), read_only=True)
+    try:
+        connection.execute("SELECT count(*) FROM information_schema.tables").fetchall()[0]
+    finally:
+        connection.close()
+
+
+def _swap_in(candidate: Path, warehouse_path: Path, kept_versions: int) -> None:
+    """Keep the current file as a version, then atomically replace it by `candidate`."""
+    if warehouse_path.exists() and kept_versions > 0:
+        folder = versions_dir(warehouse_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        os.link(warehouse_path, folder / f"{warehouse_path.stem}.{stamp}.duckdb")
+        for stale in list_versions(warehouse_path)[kept_versions:]:
+            stale.unlink()
+    os.replace(candidate, warehouse_path)
+    _fsync_directory(warehouse_path.parent)
+
+
+def publish(build_database: Path, warehouse_path: Path, kept_versions: int) -> Path:
+    """Checkpoint the build database and make a copy of it the analysts' warehouse."""
+    if not build_database.exists():
+        raise PublishError(f"build database {build_database} does not exist; nothing to publish")
+    connection = duckdb.connect(os.fspath(build_database))
+    try:
+        # Folds the write-ahead log into the file, so the copy below is complete on its own.
+        connection.execute("CHECKPOINT")
+    finally:
+        connection.close()
+    warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    candidate = warehouse_path.with_name(f".{warehouse_path.name}.{os.getpid()}.partial")
+    try:
+        _copy_durably(build_database, candidate)
+        _verify_readable(candidate)
+        _swap_in(candidate, warehouse_path, kept_versions)
+    except BaseException:
+        candidate.unlink(missing_ok=True)
+        raise
+    return warehouse_path
+
+
+def rollback(warehouse_path: Path) -> Path:
+    """Make the newest kept version the warehouse again; that version leaves the list."""
+    versions = list_versions(warehouse_path)
+    if not versions:
+        raise PublishError(f"no earlier version of {warehouse_path} is kept in {versions_dir(warehouse_path)}")
+    previous = versions[0]
+    candidate = warehouse_path.with_name(f".{warehouse_path.name}.{os.getpid()}.partial")
+    _copy_durably(previous, candidate)
+    _verify_readable(candidate)
+    os.replace(candidate, warehouse_path)
+    _fsync_directory(warehouse_path.parent)
+    previous.unlink()
+    return previous
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipeline.publish", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["rollback", "versions"])
+    args = parser.parse_args(argv)
+    warehouse_path = Settings.from_env().warehouse_path
+    try:
+        if args.command == "rollback":
+            restored = rollback(warehouse_path)
+            print(f"{warehouse_path} restored from {restored.name}")
+        else:
+            for version in list_versions(warehouse_path):
+                print(version)
+    except PublishError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Discovery of the SQL models in `sql/`: one SELECT per file, `sql/<schema>/<table>.sql`.
+
+A model's upstream tables are the `<schema>.<table>` names its SQL mentions, so the
+dependency graph is read from the SQL itself and cannot drift from it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.config import SQL_DIR
+
+WAREHOUSE_SCHEMAS = ("landing", "staging", "audit", "core", "marts")
+_TABLE_REFERENCE = re.compile(r"\b(" + "|".join(WAREHOUSE_SCHEMAS) + r")\.([a-z_][a-z0-9_]*)\b")
+_DESCRIPTION_LINE = re.compile(r"^--\s?(.*)$")
+
+
+@dataclass(frozen=True)
+class SqlModel:
+    schema: str
+    table: str
+    path: Path
+    sql: str
+
+    @property
+    def references(self) -> list[tuple[str, str]]:
+        found = {m.groups() for m in _TABLE_REFERENCE.finditer(_strip_comments(self.sql))}
+        found.discard((self.schema, self.table))
+        return sorted(found)
+
+    @property
+    def description(self) -> str:
+        """The leading comment block of the file."""
+        lines = []
+        for line in self.sql.splitlines():
+            match = _DESCRIPTION_LINE.match(line.strip())
+            if not match:
+                break
+            lines.append(match.group(1))
+        return "\n".join(lines).strip()
+
+
+def _strip_comments(sql: str) -> str:
+    return re.sub(r"--[^\n]*", "", sql)
+
+
+def discover_models(schemas: tuple[str, ...] = ("staging", "audit", "core", "marts")) -> list[SqlModel]:
+    models = []
+    for schema in schemas:
+        for path in sorted((SQL_DIR / schema).glob("*.sql")):
+            models.append(SqlModel(schema, path.stem, path, path.read_text(encoding="utf-8")))
+    return models

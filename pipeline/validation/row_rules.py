@@ -1,0 +1,135 @@
+"""Row-level rules of a suite, evaluated in DuckDB over every candidate row in one pass.
+
+Each expectation becomes a SQL predicate that is true where a row breaks it; the row then
+carries the expectation's reason code. Values (sets, bounds, patterns) are bound parameters;
+only column names, checked against a strict pattern, are written into the SQL.
+A compound-uniqueness expectation quarantines every row after the first of its key (among
+rows that pass the other rules), pointing to the row it repeats.
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+from pipeline.validation.suites import Expectation, Suite
+
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+UNIQUENESS = "expect_compound_columns_to_be_unique"
+LINEAGE_COLUMNS = ("_source_file", "_sheet", "_row_number", "_file_sha256", "_run_id")
+
+
+def _column(name: str) -> str:
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"suite column name {name!r} is not a plain identifier")
+    return f'"{name}"'
+
+
+def failure_predicate(expectation: Expectation, parameter: str) -> tuple[str, dict]:
+    """SQL that is true where a row breaks `expectation`, with its bound parameters."""
+    kwargs = expectation.kwargs
+    kind = expectation.type
+    if kind == "expect_column_values_to_not_be_null":
+        return f"{_column(kwargs['column'])} IS NULL", {}
+    column = _column(kwargs["column"])
+    if kind == "expect_column_values_to_be_null":
+        return f"{column} IS NOT NULL", {}
+    if kind == "expect_column_values_to_be_in_set":
+        return f"{column} IS NOT NULL AND NOT list_contains(${parameter}, {column})", {parameter: kwargs["value_set"]}
+    if kind == "expect_column_values_to_not_be_in_set":
+        return f"{column} IS NOT NULL AND list_contains(${parameter}, {column})", {parameter: kwargs["value_set"]}
+    if kind == "expect_column_values_to_match_regex":
+        return f"{column} IS NOT NULL AND NOT regexp_matches({column}, ${parameter})", {parameter: kwargs["regex"]}
+    if kind == "expect_column_values_to_be_between":
+        clauses, params = [], {}
+        if kwargs.get("min_value") is not None:
+            clauses.append(f"{column} < ${parameter}_min")
+            params[f"{parameter}_min"] = kwargs["min_value"]
+        if kwargs.get("max_value") is not None:
+            clauses.append(f"{column} > ${parameter}_max")
+            params[f"{parameter}_max"] = kwargs["max_value"]
+        return f"{column} IS NOT NULL AND ({' OR '.join(clauses)})", params
+    raise ValueError(f"{kind} has no row-level form; mark it meta.level = 'table' in the suite")
+
+
+def flag_rows(connection: duckdb.DuckDBPyConnection, suite: Suite, candidates: str, flagged: str) -> None:
+    """Create temp table `flagged` = `candidates` + `_reasons` (VARCHAR[]) + `_duplicate_of`."""
+    cases, params = [], {}
+    for index, rule in enumerate(r for r in suite.row_rules if r.type != UNIQUENESS):
+        predicate, rule_params = failure_predicate(rule, f"p{index}")
+        cases.append(f"CASE WHEN {predicate} THEN '{_code(rule)}' END")
+        params.update(rule_params)
+    reasons = f"list_filter([{', '.join(cases)}]::VARCHAR[], lambda r: r IS NOT NULL)" if cases else "[]::VARCHAR[]"
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE {flagged} AS "
+        f"SELECT *, {reasons} AS _reasons, NULL::VARCHAR AS _duplicate_of FROM {candidates}",
+        params,
+    )
+    for rule in (r for r in suite.row_rules if r.type == UNIQUENESS):
+        _flag_repeats(connection, flagged, rule)
+
+
+def _code(rule: Expectation) -> str:
+    if not _IDENTIFIER.match(rule.reason_code):
+        raise ValueError(f"reason code {rule.reason_code!r} is not a plain identifier")
+    return rule.reason_code
+
+
+def _flag_repeats(connection: duckdb.DuckDBPyConnection, flagged: str, rule: Expectation) -> None:
+    keys = [_column(c) for c in rule.kwargs["column_list"]]
+    order = [_column(c) for c in rule.meta.get("keep_first_by", [])] + ['"_source_file"', '"_row_number"']
+    window = f"PARTITION BY {', '.join(keys)} ORDER BY {', '.join(order)}"
+    eligible = " AND ".join([f"{k} IS NOT NULL" for k in keys] + ["len(_reasons) = 0"])
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {flagged} AS
+        WITH ranked AS (
+            SELECT *,
+                row_number() OVER ({window}) AS _rank,
+                first_value(_source_file || coalesce(' sheet ' || _sheet, '') || ' row ' || _row_number)
+                    OVER ({window}) AS _first
+            FROM {flagged} WHERE {eligible}
+        )
+        SELECT r.* EXCLUDE (_rank, _first) REPLACE (
+                list_append(r._reasons, '{_code(rule)}') AS _reasons, r._first AS _duplicate_of)
+            FROM ranked r WHERE r._rank > 1
+        UNION ALL BY NAME
+        SELECT r.* EXCLUDE (_rank, _first) FROM ranked r WHERE r._rank = 1
+        UNION ALL BY NAME
+        SELECT * FROM {flagged} WHERE NOT ({eligible})
+        """
+    )
+
+
+def split_rows(
+    connection: duckdb.DuckDBPyConnection, suite: Suite, candidates: str, staging_table: str, quarantine_table: str
+) -> tuple[int, int]:
+    """Write accepted rows to `staging_table` and the others, with reasons, to `quarantine_table`."""
+    flag_rows(connection, suite, candidates, "flagged")
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TABLE {staging_table} AS
+        SELECT COLUMNS(lambda c: NOT starts_with(c, 'check_')
+                       AND c NOT IN ('_reasons', '_duplicate_of', '_raw_values', '_row_kind'))
+        FROM flagged WHERE len(_reasons) = 0
+        ORDER BY _source_file, _sheet, _row_number
+        """
+    )
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TABLE {quarantine_table} AS
+        SELECT ? AS source, _source_file AS source_file, _sheet AS sheet, _row_number AS row_number,
+               _reasons AS reason_codes, _duplicate_of AS duplicate_of,
+               _source_file || coalesce(' sheet ' || _sheet, '') || ' row ' || _row_number || ': '
+                   || array_to_string(_reasons, ', ')
+                   || coalesce(' (repeats ' || _duplicate_of || ')', '') AS message,
+               _raw_values AS raw_values, _file_sha256 AS file_sha256, _run_id AS run_id
+        FROM flagged WHERE len(_reasons) > 0
+        ORDER BY source_file, sheet, row_number
+        """,
+        [suite.source],
+    )
+    staged = connection.execute(f"SELECT count(*) FROM {staging_table}").fetchall()[0][0]
+    quarantined = connection.execute(f"SELECT count(*) FROM {quarantine_table}").fetchall()[0][0]
+    return staged, quarantined

@@ -1,0 +1,18 @@
+-- Candidate spending rows: cluster reference resolved against the budget year's plan (a blank
+-- cluster is a programme-wide cost), and the posting-date window: from the start of the budget
+-- year to the end of the following year, which holds carry-over rows and late refunds.
+-- Amounts too large for DECIMAL become NULL; their amount_thb_invalid flag is already set.
+SELECT s.* REPLACE (
+           CASE WHEN NOT s.cluster_ref_is_code AND ref.cluster_code IS NOT NULL
+                THEN list_append(s._repairs, 'cluster_name_resolved') ELSE s._repairs END AS _repairs,
+           try_cast(s.amount_thb AS DECIMAL(18, 2)) AS amount_thb),
+       ref.cluster_code,
+       s.cluster_ref IS NULL OR ref.cluster_code IS NOT NULL AS check_cluster_found,
+       coalesce(s.posted_on BETWEEN make_date(s.budget_fiscal_year - 544, 10, 1)
+                                AND make_date(s.budget_fiscal_year - 542, 9, 30), TRUE) AS check_posted_in_window
+FROM landing.spending s
+LEFT JOIN staging.cluster_reference ref
+  ON ref.fiscal_year = s.budget_fiscal_year
+ AND ref.reference_key = CASE WHEN s.cluster_ref_is_code THEN s.cluster_ref
+                              ELSE regexp_replace(lower(replace(s.cluster_ref, 'คลัสเตอร์', '')), '\s+', '', 'g') END
+WHERE s._row_kind = 'data'
