@@ -81,201 +81,213 @@ REPAIR_TAX_ID_LEADING_ZERO = "tax_id_leading_zero"
 REPAIR_AMOUNT_MILLION_BAHT = "amount_million_baht"
 
 
+# Working columns of the per-column frame: the raw text and its cleaned form.
+_RAW = "__raw"
+_CLEAN = "__clean"
+RAW = pl.col(_RAW)
+CLEAN = pl.col(_CLEAN)
+
+
 @dataclass
 class _Typed:
-    """What one raw column becomes: output columns and the repair codes it may apply."""
+    """What one raw column becomes, computed in stages over a frame holding `__raw`/`__clean`.
 
-    columns: list[pl.Expr]
+    values: read from the raw text; derived and repairs: may also use the values by name
+    (so a parsed value is computed once, then flagged).
+    """
+
+    values: list[pl.Expr]
+    derived: list[pl.Expr] = field(default_factory=list)
     repairs: list[pl.Expr] = field(default_factory=list)
     reads_digits: bool = True  # Thai digits converted here count as a `thai_digits` repair
+    # Parse each distinct value once and join the result back (values repeat a lot in ledgers);
+    # off for cheap text clean-up of mostly-unique values.
+    per_distinct_value: bool = True
 
 
-def _invalid(raw: pl.Expr, value: pl.Expr) -> pl.Expr:
-    return value.is_null() & text.clean_text(raw).is_not_null()
+def _invalid(name: str) -> pl.Expr:
+    """Not blank, yet no value could be read."""
+    return (pl.col(name).is_null() & CLEAN.is_not_null()).alias(f"{name}_invalid")
+
+
+def _flagged_value(name: str, value: pl.Expr, repairs: list[pl.Expr] | None = None) -> _Typed:
+    return _Typed([value.alias(name)], [_invalid(name)], repairs or [])
+
+
+_WAS_CLEANED = pl.when(CLEAN.is_not_null() & (CLEAN != RAW)).then(pl.lit(REPAIR_TEXT_CLEANED))
 
 
 # -------------------------------------------------------------------------------------------
-# One builder per kind of column: (canonical name, raw column expression, RawRead) -> _Typed
+# One builder per kind of column: (canonical name, RawRead) -> _Typed
 
 
-def _plain_text(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
-    return _Typed([text.clean_text(raw).alias(name)], reads_digits=False)
+def _plain_text(name: str, _: RawRead) -> _Typed:
+    return _Typed([CLEAN.alias(name)], reads_digits=False, per_distinct_value=False)
 
 
-def _code_text(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
+def _code_text(name: str, _: RawRead) -> _Typed:
     """An identifier written by people (document or application number): digits converted."""
-    return _Typed([text.clean_value(raw).alias(name)])
+    return _Typed([text.thai_digits(CLEAN).alias(name)], per_distinct_value=False)
 
 
-def _person_or_place_name(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
-    repair = pl.when(text.text_was_cleaned(raw)).then(pl.lit(REPAIR_TEXT_CLEANED))
-    return _Typed([text.clean_text(raw).alias(name)], [repair], reads_digits=False)
+def _person_or_place_name(name: str, _: RawRead) -> _Typed:
+    return _Typed([CLEAN.alias(name)], repairs=[_WAS_CLEANED], reads_digits=False, per_distinct_value=False)
 
 
-def _enterprise_name(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
-    cleaned = pl.when(text.text_was_cleaned(raw)).then(pl.lit(REPAIR_TEXT_CLEANED))
+def _enterprise_name(name: str, _: RawRead) -> _Typed:
     return _Typed(
-        [names.expand_legal_form(raw).alias(name)], [cleaned, names.name_repair(raw)], reads_digits=False
-    )
-
-
-def _year(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
-    value = years.year_be(raw)
-    return _Typed(
-        [value.alias(name), _invalid(raw, value).alias(f"{name}_invalid")], [years.year_repair(raw)]
-    )
-
-
-def _date(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
-    value = dates.parse_date(raw)
-    return _Typed(
-        [value.alias(name), _invalid(raw, value).alias(f"{name}_invalid")], [dates.date_repair(raw)]
-    )
-
-
-def _amount(name: str, raw: pl.Expr, read: RawRead) -> _Typed:
-    value = amounts.parse_amount(raw)
-    repairs = []
-    if name in read.million_baht_columns:
-        repairs.append(pl.when(value.is_not_null()).then(pl.lit(REPAIR_AMOUNT_MILLION_BAHT)))
-        value = amounts.in_million_baht(value)
-    invalid = text.clean_text(raw).is_not_null() & (
-        value.is_null() | amounts.amount_out_of_range(value).fill_null(False)
-    )
-    if name == "cost_reduction_thb":
-        invalid = invalid & ~amounts.is_percentage(raw)
-    return _Typed([value.alias(name), invalid.alias(f"{name}_invalid")], repairs)
-
-
-def _integer(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
-    value = amounts.parse_integer(raw)
-    return _Typed([value.alias(name), _invalid(raw, value).alias(f"{name}_invalid")])
-
-
-def _coded(label_to_code: dict[str, str]) -> Callable[[str, pl.Expr, RawRead], _Typed]:
-    def build(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
-        value = codes.coded_value(raw, label_to_code)
-        return _Typed([value.alias(name), _invalid(raw, value).alias(f"{name}_invalid")])
-
-    return build
-
-
-def _office(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
-    value = codes.office_code(raw)
-    return _Typed([value.alias(name), _invalid(raw, value).alias(f"{name}_invalid")])
-
-
-def _channel(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
-    value = codes.channel_code(raw)
-    return _Typed([value.alias(name), _invalid(raw, value).alias(f"{name}_invalid")])
-
-
-def _province(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
-    iso = provinces.province_iso(raw)
-    return _Typed(
-        [
-            text.clean_text(raw).alias(name),
-            iso.alias(f"{name}_iso"),
-            _invalid(raw, iso).alias(f"{name}_invalid"),
-        ],
-        [provinces.province_repair(raw)],
+        [names.expand_legal_form(CLEAN).alias(name)],
+        repairs=[_WAS_CLEANED, names.name_repair(CLEAN)],
         reads_digits=False,
     )
 
 
-def _tax_id(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
-    parts = ids.tax_id_parts(raw)
-    tax_id = parts.struct.field("tax_id")
-    status = parts.struct.field("tax_id_status")
-    repair = pl.when(status == ids.TAX_ID_REPAIRED).then(pl.lit(REPAIR_TAX_ID_LEADING_ZERO))
-    columns = [tax_id.alias(name), status.alias(f"{name}_status")]
-    if name == "tax_id":
-        columns.append(ids.is_juristic_tax_id(tax_id).alias("tax_id_is_juristic"))
-    return _Typed(columns, [repair])
+def _year(name: str, _: RawRead) -> _Typed:
+    return _flagged_value(name, years.year_be(CLEAN), [years.year_repair(CLEAN)])
 
 
-def _community_enterprise_code(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
-    value = ids.normalise_community_enterprise_code(raw)
-    return _Typed(
-        [
-            value.alias(name),
-            ids.community_enterprise_province_code(value).alias("community_enterprise_province_code"),
-            _invalid(raw, value).alias(f"{name}_invalid"),
-        ]
+def _date(name: str, _: RawRead) -> _Typed:
+    return _flagged_value(name, dates.parse_date(CLEAN), [dates.date_repair(CLEAN, parsed=pl.col(name))])
+
+
+def _amount(name: str, read: RawRead) -> _Typed:
+    value = amounts.parse_amount(CLEAN)
+    repairs = []
+    if name in read.million_baht_columns:
+        value = amounts.in_million_baht(value)
+        repairs.append(pl.when(pl.col(name).is_not_null()).then(pl.lit(REPAIR_AMOUNT_MILLION_BAHT)))
+    invalid = CLEAN.is_not_null() & (
+        pl.col(name).is_null() | amounts.amount_out_of_range(pl.col(name)).fill_null(False)
     )
+    return _Typed([value.alias(name)], [invalid.alias(f"{name}_invalid")], repairs)
 
 
-def _tsic(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
-    value = ids.normalise_tsic(raw)
-    return _Typed(
-        [value.alias(name), _invalid(raw, value).alias(f"{name}_invalid")], [ids.tsic_repair(raw)]
-    )
-
-
-def _consent(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
-    value = codes.consent(raw)
-    return _Typed([value.alias(name), _invalid(raw, value).alias(f"{name}_invalid")], reads_digits=False)
-
-
-def _cluster_code(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
-    """A plan's own code or predecessor code: kept under its canonical name."""
-    return _Typed([codes.cluster_ref(text.thai_digits(raw)).alias(name)])
-
-
-def _cluster_ref(_name: str, raw: pl.Expr, _: RawRead) -> _Typed:
-    """A cluster given by code or name in a fact source: output as `cluster_ref`."""
-    ref = codes.cluster_ref(text.thai_digits(raw))
-    return _Typed([ref.alias("cluster_ref"), codes.is_cluster_code(ref).alias("cluster_ref_is_code")])
-
-
-def _remark(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
-    cleaned = text.clean_text(raw)
-    carry_over = cleaned.str.contains(contract.CARRY_OVER_MARKER, literal=True).fill_null(False)
-    return _Typed([cleaned.alias(name), carry_over.alias("is_carry_over")], reads_digits=False)
-
-
-def _percentage_aware_amount(name: str, raw: pl.Expr, read: RawRead) -> _Typed:
-    typed = _amount(name, raw, read)
-    typed.columns.append(amounts.is_percentage(raw).alias(f"{name.removesuffix('_thb')}_is_percentage"))
+def _percentage_aware_amount(name: str, read: RawRead) -> _Typed:
+    """An amount that may be typed as a percentage; a percentage is not `_invalid`."""
+    typed = _amount(name, read)
+    is_percentage = amounts.is_percentage(CLEAN)
+    typed.values.append(is_percentage.alias(f"{name.removesuffix('_thb')}_is_percentage"))
+    typed.derived = [(d & ~is_percentage).alias(f"{name}_invalid") for d in typed.derived]
     return typed
 
 
-def _certifications(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
-    return _Typed([codes.certification_list(raw).alias(name)], reads_digits=False)
+def _integer(name: str, _: RawRead) -> _Typed:
+    return _flagged_value(name, amounts.parse_integer(CLEAN))
 
 
-def _enterprise_ref(name: str, raw: pl.Expr, _: RawRead) -> _Typed:
-    parts = ids.tax_id_parts(raw)
-    tax_id = parts.struct.field("tax_id")
-    status = parts.struct.field("tax_id_status")
-    ce_code = ids.normalise_community_enterprise_code(raw)
+def _coded(label_to_code: dict[str, str]) -> Callable[[str, RawRead], _Typed]:
+    def build(name: str, _: RawRead) -> _Typed:
+        return _flagged_value(name, codes.coded_value(CLEAN, label_to_code))
+
+    return build
+
+
+def _office(name: str, _: RawRead) -> _Typed:
+    return _flagged_value(name, codes.office_code(CLEAN))
+
+
+def _channel(name: str, _: RawRead) -> _Typed:
+    return _flagged_value(name, codes.channel_code(CLEAN))
+
+
+def _consent(name: str, _: RawRead) -> _Typed:
+    typed = _flagged_value(name, codes.consent(CLEAN))
+    typed.reads_digits = False
+    return typed
+
+
+def _province(name: str, _: RawRead) -> _Typed:
+    iso = f"{name}_iso"
+    return _Typed(
+        [CLEAN.alias(name), provinces.province_iso(CLEAN).alias(iso)],
+        [(pl.col(iso).is_null() & CLEAN.is_not_null()).alias(f"{name}_invalid")],
+        [provinces.province_repair(CLEAN, iso=pl.col(iso))],
+        reads_digits=False,
+    )
+
+
+def _tax_id(name: str, _: RawRead) -> _Typed:
+    parts = f"__parts_{name}"
+    tax_id = pl.col(parts).struct.field("tax_id")
+    status = pl.col(parts).struct.field("tax_id_status")
+    derived = [tax_id.alias(name), status.alias(f"{name}_status")]
+    if name == "tax_id":
+        derived.append(ids.is_juristic_tax_id(tax_id).alias("tax_id_is_juristic"))
+    repair = pl.when(status == ids.TAX_ID_REPAIRED).then(pl.lit(REPAIR_TAX_ID_LEADING_ZERO))
+    return _Typed([ids.tax_id_parts(CLEAN).alias(parts)], derived, [repair])
+
+
+def _community_enterprise_code(name: str, _: RawRead) -> _Typed:
+    typed = _flagged_value(name, ids.normalise_community_enterprise_code(CLEAN))
+    typed.derived.append(
+        ids.community_enterprise_province_code(pl.col(name)).alias("community_enterprise_province_code")
+    )
+    return typed
+
+
+def _tsic(name: str, _: RawRead) -> _Typed:
+    return _flagged_value(name, ids.normalise_tsic(CLEAN), [ids.tsic_repair(CLEAN)])
+
+
+def _cluster_code(name: str, _: RawRead) -> _Typed:
+    """A plan's own code or predecessor code: kept under its canonical name."""
+    return _Typed([codes.cluster_ref(text.thai_digits(CLEAN)).alias(name)])
+
+
+def _cluster_ref(_name: str, _: RawRead) -> _Typed:
+    """A cluster given by code or name in a fact source: output as `cluster_ref`."""
+    return _Typed(
+        [codes.cluster_ref(text.thai_digits(CLEAN)).alias("cluster_ref")],
+        [codes.is_cluster_code(pl.col("cluster_ref")).alias("cluster_ref_is_code")],
+    )
+
+
+def _remark(name: str, _: RawRead) -> _Typed:
+    carry_over = CLEAN.str.contains(contract.CARRY_OVER_MARKER, literal=True).fill_null(False)
+    return _Typed(
+        [CLEAN.alias(name), carry_over.alias("is_carry_over")], reads_digits=False, per_distinct_value=False
+    )
+
+
+def _certifications(name: str, _: RawRead) -> _Typed:
+    return _Typed([codes.certification_list(CLEAN).alias(name)], reads_digits=False)
+
+
+def _enterprise_ref(name: str, _: RawRead) -> _Typed:
+    parts, ce_code, formatted = f"__parts_{name}", f"{name}_community_enterprise_code", f"__formatted_{name}"
+    tax_id = pl.col(parts).struct.field("tax_id")
+    status = pl.col(parts).struct.field("tax_id_status")
     kind = (
-        pl.when(ids.is_formatted_community_enterprise_code(raw))
+        pl.when(pl.col(formatted))
         .then(pl.lit("community_enterprise_code"))
         .when(status.is_in([ids.TAX_ID_OK, ids.TAX_ID_REPAIRED]))
         .then(pl.lit("tax_id"))
-        .when(ce_code.is_not_null())
+        .when(pl.col(ce_code).is_not_null())
         .then(pl.lit("community_enterprise_code"))
         .when(status == ids.TAX_ID_CHECKSUM)
         .then(pl.lit("tax_id"))
     )
-    ref = pl.when(kind == "tax_id").then(tax_id).when(kind == "community_enterprise_code").then(ce_code)
+    ref = pl.when(kind == "tax_id").then(tax_id).when(kind == "community_enterprise_code").then(pl.col(ce_code))
     repair = pl.when((kind == "tax_id") & (status == ids.TAX_ID_REPAIRED)).then(
         pl.lit(REPAIR_TAX_ID_LEADING_ZERO)
     )
     return _Typed(
         [
+            ids.tax_id_parts(CLEAN).alias(parts),
+            ids.normalise_community_enterprise_code(CLEAN).alias(ce_code),
+            ids.is_formatted_community_enterprise_code(CLEAN).alias(formatted),
+        ],
+        [
             ref.alias(name),
             kind.alias(f"{name}_kind"),
             status.alias(f"{name}_tax_id_status"),
-            ce_code.alias(f"{name}_community_enterprise_code"),
-            _invalid(raw, ref).alias(f"{name}_invalid"),
+            (ref.is_null() & CLEAN.is_not_null()).alias(f"{name}_invalid"),
         ],
         [repair],
     )
 
 
-_Builder = Callable[[str, pl.Expr, RawRead], _Typed]
+_Builder = Callable[[str, RawRead], _Typed]
 
 COLUMN_KINDS: dict[str, dict[str, _Builder]] = {
     contract.CLUSTER_PLANS.name: {
@@ -356,34 +368,50 @@ def _check_kinds_cover_contract() -> None:
 _check_kinds_cover_contract()
 
 
+def _typed_columns(name: str, build: _Builder, raw: RawRead) -> pl.DataFrame:
+    """The output columns of one raw column (plus `__repairs_<name>`), row-aligned with raw.data."""
+    typed = build(name, raw)
+    repairs = list(typed.repairs)
+    if typed.reads_digits:
+        repairs.append(pl.when(text.has_thai_digits(RAW)).then(pl.lit(REPAIR_THAI_DIGITS)))
+    repair_list = (
+        pl.concat_list([r.cast(pl.String) for r in repairs]) if repairs else pl.lit([], dtype=pl.List(pl.String))
+    ).alias(f"__repairs_{name}")
+
+    def computed(frame: pl.DataFrame) -> pl.DataFrame:
+        frame = frame.with_columns(text.clean_text(RAW).alias(_CLEAN)).with_columns(typed.values)
+        if typed.derived:
+            frame = frame.with_columns(typed.derived)
+        return frame.with_columns(repair_list).drop(_CLEAN)
+
+    values = raw.data.select(pl.col(name).alias(_RAW))
+    if not typed.per_distinct_value:
+        return computed(values).drop(_RAW)
+    distinct = computed(values.unique())
+    joined = values.join(distinct, on=_RAW, how="left", nulls_equal=True, maintain_order="left")
+    return joined.drop(_RAW)
+
+
 def normalise(source: contract.Source, raw: RawRead) -> pl.DataFrame:
     """Typed columns for `source` from a RawRead (see the module docstring for the columns)."""
-    typed_columns: list[pl.Expr] = []
-    repairs: list[pl.Expr] = []
-    digit_columns: list[pl.Expr] = []
-    for name, build in COLUMN_KINDS[source.name].items():
-        typed = build(name, pl.col(name), raw)
-        typed_columns += typed.columns
-        repairs += typed.repairs
-        if typed.reads_digits:
-            digit_columns.append(text.has_thai_digits(pl.col(name)))
-    if digit_columns:
-        repairs.append(pl.when(pl.any_horizontal(digit_columns)).then(pl.lit(REPAIR_THAI_DIGITS)))
-
-    is_data = pl.col("_row_kind") == ROW_DATA
+    pieces = [_typed_columns(name, build, raw) for name, build in COLUMN_KINDS[source.name].items()]
+    lineage = raw.data.select("_sheet", "_row_number", "_row_kind", "_extra", "_raw_values")
+    combined = pl.concat([lineage, *pieces], how="horizontal")
+    repair_columns = [f"__repairs_{name}" for name in COLUMN_KINDS[source.name]]
     applied_repairs = (
-        pl.when(is_data)
-        .then(pl.concat_list([r.cast(pl.String) for r in repairs]).list.drop_nulls().list.unique(maintain_order=True))
+        pl.when(pl.col("_row_kind") == ROW_DATA)
+        .then(pl.concat_list(repair_columns).list.drop_nulls().list.unique(maintain_order=True))
         .otherwise(pl.lit([], dtype=pl.List(pl.String)))
     )
+    typed_names = [c for piece in pieces for c in piece.columns if not c.startswith("__")]
     file_year = pl.lit(raw.relative_path).str.extract(r"(?:^|[_/])(\d{4})(?:[_.]|$)", 1).cast(pl.Int32)
-    return raw.data.select(
+    return combined.select(
         pl.lit(raw.relative_path, dtype=pl.String).alias("_source_file"),
         file_year.alias("_file_year"),
         "_sheet",
         "_row_number",
         "_row_kind",
-        *typed_columns,
+        *typed_names,
         applied_repairs.alias("_repairs"),
         "_extra",
         "_raw_values",

@@ -20,6 +20,7 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import math
 import re
@@ -27,10 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import fastexcel
+import numpy as np
 import polars as pl
 
 from pipeline import contract
-from pipeline.ingest.text import clean_text
+from pipeline.ingest.text import clean_text, non_blank_or_null
 
 # Row kinds in `_row_kind` (non-data kinds are the reason codes of docs/reason-codes.md).
 ROW_DATA = "data"
@@ -71,6 +73,7 @@ _CP874_ODD_CHARACTER = re.compile(r"[^\t\n\r\x20-\x7e\u0e01-\u0e5b\u00a0\u2018\u
 _THAI_CHARACTER = re.compile(r"[\u0e01-\u0e5b]")
 _ORPHAN_THAI_MARK = re.compile(r"(?<![\u0e01-\u0e4e])[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
 _MAX_ODD_SHARE = 0.01
+_UTF8_CHECK_SLICE = 1 << 24
 
 
 class FileRejected(Exception):
@@ -191,19 +194,26 @@ def _looks_like_thai_or_ascii(text: str) -> bool:
     return odd <= _MAX_ODD_SHARE * len(text) and orphan_marks <= _MAX_ODD_SHARE * max(thai, 1)
 
 
-def _decode_csv(content: bytes, name: str) -> tuple[str, str]:
-    """(text, encoding name) or FileRejected(encoding_unknown)."""
-    if content.startswith(_UTF8_BOM):
-        try:
-            return content[len(_UTF8_BOM):].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError as error:
-            raise FileRejected(
-                ENCODING_UNKNOWN, f"{name}: starts with a UTF-8 BOM but is not UTF-8 ({error})"
-            ) from error
+def _is_utf8(content: bytes) -> bool:
+    # Decoded in slices so a large file is checked without holding a second copy as str.
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
     try:
-        return content.decode("utf-8"), "utf-8"
+        for start in range(0, len(content), _UTF8_CHECK_SLICE):
+            decoder.decode(content[start : start + _UTF8_CHECK_SLICE])
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        pass
+        return False
+    return True
+
+
+def _decode_csv(content: bytes, name: str) -> tuple[bytes, str]:
+    """(UTF-8 bytes for polars, encoding name) or FileRejected(encoding_unknown)."""
+    if content.startswith(_UTF8_BOM):
+        if not _is_utf8(content):
+            raise FileRejected(ENCODING_UNKNOWN, f"{name}: starts with a UTF-8 BOM but is not UTF-8")
+        return content[len(_UTF8_BOM) :], "utf-8-sig"
+    if _is_utf8(content):
+        return content, "utf-8"
     try:
         text = content.decode("cp874")
     except UnicodeDecodeError as error:
@@ -214,46 +224,57 @@ def _decode_csv(content: bytes, name: str) -> tuple[str, str]:
         raise FileRejected(
             ENCODING_UNKNOWN, f"{name}: not UTF-8, and as cp874 the text is not plausible Thai"
         )
-    return text, "cp874"
+    return text.encode("utf-8"), "cp874"
 
 
-def _csv_separator(text: str) -> str:
-    head = text[:20000]
-    counts = {separator: head.count(separator) for separator in _CANDIDATE_SEPARATORS}
+def _csv_separator(content: bytes) -> str:
+    head = content[:20000]
+    counts = {separator: head.count(separator.encode()) for separator in _CANDIDATE_SEPARATORS}
     # Comma unless the head clearly uses another separator.
     best = max(_CANDIDATE_SEPARATORS, key=lambda separator: counts[separator])
     return "," if counts[","] > 0 or counts[best] == 0 else best
 
 
-def _csv_grid(text: str, name: str) -> pl.DataFrame:
+def _widest_line(content: bytes, separator: str) -> int:
+    """Fields on the widest physical line (separators are ASCII, so bytes can be counted)."""
+    array = np.frombuffer(content, dtype=np.uint8)
+    line_ends = np.flatnonzero(array == ord("\n"))
+    separators = np.flatnonzero(array == ord(separator))
+    if separators.size == 0:
+        return 1
+    per_line = np.bincount(np.searchsorted(line_ends, separators))
+    return int(per_line.max()) + 1
+
+
+def _csv_grid(content: bytes, name: str) -> pl.DataFrame:
     """All CSV records as String columns c0..cN plus `_row_number` (the record number)."""
-    if "\n" not in text and "\r" in text:
-        text = text.replace("\r", "\n")  # classic Mac line ends
-    separator = _csv_separator(text)
-    lines = pl.Series("line", text.split("\n"), dtype=pl.String)
-    width = int(lines.str.count_matches(separator, literal=True).max() or 0) + 1
-    del lines
-    encoded = text.encode("utf-8")
-    # polars sizes the table from the first line, so a synthetic first line of `width` empty
-    # fields makes room for the widest record; a quoted multi-line record can be wider still,
-    # which polars reports, and the read is retried wider (never truncating silently).
+    if b"\n" not in content and b"\r" in content:
+        content = content.replace(b"\r", b"\n")  # classic Mac line ends
+    separator = _csv_separator(content)
+    width = _widest_line(content, separator)
+    # polars sizes the table from the first line unless given a schema; a schema as wide as
+    # the widest line (short rows padded with nulls) makes room for every record. A quoted
+    # multi-line record can be wider still: polars reports it and the read is retried wider,
+    # so fields are never dropped silently.
     while True:
         try:
             grid = pl.read_csv(
-                (separator * (width - 1) + "\n").encode("utf-8") + encoded,
+                content,
                 has_header=False,
                 separator=separator,
-                infer_schema=False,
+                schema={f"column_{i + 1}": pl.String for i in range(width)},
+                missing_columns="insert",
                 truncate_ragged_lines=False,
                 raise_if_empty=False,
             )
             break
         except pl.exceptions.ComputeError as error:
             if "more fields" not in str(error) or width > 100_000:
-                raise FileRejected(FILE_UNREADABLE, f"{name}: not a valid CSV ({error})") from error
+                first_line = str(error).splitlines()[0]
+                raise FileRejected(FILE_UNREADABLE, f"{name}: not a valid CSV ({first_line})") from error
             width *= 2
     grid = grid.rename({old: f"c{i}" for i, old in enumerate(grid.columns)})
-    return grid.with_row_index("_row_number").slice(1).with_columns(
+    return grid.with_row_index("_row_number", offset=1).with_columns(
         pl.col("_row_number").cast(pl.Int64), _sheet=pl.lit(None, dtype=pl.String)
     )
 
@@ -288,7 +309,7 @@ def _has_any_value(grid: pl.DataFrame) -> bool:
     cells = _cell_columns(grid)
     if not cells or grid.height == 0:
         return False
-    any_value = pl.any_horizontal(clean_text(pl.col(c)).is_not_null() for c in cells).any()
+    any_value = pl.any_horizontal(non_blank_or_null(pl.col(c)).is_not_null() for c in cells).any()
     # The head settles it for any real file; the full scan only runs for (nearly) empty ones.
     return bool(grid.head(1000).select(any_value).item()) or bool(grid.select(any_value).item())
 
@@ -378,12 +399,15 @@ def _sheet_table(
     }
     extra = [c for c in kept["column"].to_list() if c not in canonical_of]
 
+    # Each cell trimmed once (regex-free); the row kind is decided from these.
+    trimmed = {c: f"__trimmed_{c}" for c in cells}
+    body = body.with_columns(non_blank_or_null(pl.col(c)).alias(trimmed[c]) for c in cells)
     all_required_present = pl.all_horizontal(
-        clean_text(pl.col(column)).is_not_null()
+        pl.col(trimmed[column]).is_not_null()
         for column, canonical in canonical_of.items()
         if canonical in source.required_names
     )
-    first_value = pl.coalesce(clean_text(pl.col(c)) for c in cells)
+    first_value = pl.coalesce(pl.col(trimmed[c]) for c in cells)
     row_kind = (
         pl.when(first_value.is_null())
         .then(pl.lit(ROW_BLANK))
@@ -453,8 +477,9 @@ def read_raw_file(path: Path, source: contract.Source, raw_root: Path) -> RawRea
                 FILE_UNREADABLE, f"{relative_path}: named .xlsx but is not a zip-based workbook"
             )
         file_format = "csv"
-        text, encoding = _decode_csv(content, relative_path)
-        grids = [("", _csv_grid(text, relative_path))]
+        csv_bytes, encoding = _decode_csv(content, relative_path)
+        grids = [("", _csv_grid(csv_bytes, relative_path))]
+        del csv_bytes
     sha256 = hashlib.sha256(content).hexdigest()
     size_bytes = len(content)
     del content

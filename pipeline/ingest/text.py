@@ -33,7 +33,7 @@ def clean_text(text: pl.Expr) -> pl.Expr:
         .str.replace_all(r"\s+", " ")
         .str.strip_chars()
     )
-    return pl.when(cleaned.str.len_chars() > 0).then(cleaned)
+    return cleaned.replace("", None)
 
 
 def clean_value(text: pl.Expr) -> pl.Expr:
@@ -41,9 +41,21 @@ def clean_value(text: pl.Expr) -> pl.Expr:
     return thai_digits(clean_text(text))
 
 
+# Characters a "blank" cell may consist of (whitespace, NBSP, ideographic space, zero-width).
+BLANK_CHARACTERS = " \t\r\n\v\f\u00a0\u3000\u200b\u200c\u200d\ufeff"
+
+
+def non_blank_or_null(text: pl.Expr) -> pl.Expr:
+    """The text without leading/trailing blank characters; null if nothing else is left.
+
+    A cheap (regex-free) test for blank cells, used on every cell of a file.
+    """
+    return text.str.strip_chars(BLANK_CHARACTERS).replace("", None)
+
+
 def is_blank(text: pl.Expr) -> pl.Expr:
     """True where the raw text is null, empty, or only whitespace/zero-width characters."""
-    return clean_text(text).is_null()
+    return non_blank_or_null(text).is_null()
 
 
 def compact_key(text: pl.Expr) -> pl.Expr:

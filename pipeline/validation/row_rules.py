@@ -105,13 +105,16 @@ def _flag_repeats(connection: duckdb.DuckDBPyConnection, flagged: str, rule: Exp
 def split_rows(
     connection: duckdb.DuckDBPyConnection, suite: Suite, candidates: str, staging_table: str, quarantine_table: str
 ) -> tuple[int, int]:
-    """Write accepted rows to `staging_table` and the others, with reasons, to `quarantine_table`."""
+    """Write accepted rows to `staging_table` and the others, with reasons, to `quarantine_table`.
+
+    Staged rows keep the finding columns (check_*, *_invalid) the suite states rules about, so
+    Great Expectations can re-check the same rules on the staged table.
+    """
     flag_rows(connection, suite, candidates, "flagged")
     connection.execute(
         f"""
         CREATE OR REPLACE TABLE {staging_table} AS
-        SELECT COLUMNS(lambda c: NOT starts_with(c, 'check_')
-                       AND c NOT IN ('_reasons', '_duplicate_of', '_raw_values', '_row_kind'))
+        SELECT * EXCLUDE (_reasons, _duplicate_of, _raw_values, _row_kind)
         FROM flagged WHERE len(_reasons) = 0
         ORDER BY _source_file, _sheet, _row_number
         """

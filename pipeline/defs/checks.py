@@ -1,0 +1,104 @@
+"""Table-level rules across sources and models, as SQL asset checks.
+
+Each check is a query that returns the offending rows: none means it passes. Blocking checks
+stop the downstream assets (and so the publish) where a table would be wrong; warnings mark
+what is only doubtful.
+"""
+
+from dataclasses import dataclass
+
+import dagster as dg
+
+from pipeline.metadata import BUILD_POOL
+from pipeline.resources import WarehouseResource
+
+SHOWN_ROWS = 20
+
+
+@dataclass(frozen=True)
+class SqlCheck:
+    asset: tuple[str, ...]
+    name: str
+    description: str
+    offending_rows_sql: str
+    blocking: bool
+
+
+SQL_CHECKS = (
+    SqlCheck(
+        ("audit", "file_manifest"),
+        "every_row_accounted_for",
+        "For every loaded file, rows read = title rows + staged + quarantined + blank + total rows.",
+        """SELECT source_file, rows_read, title_rows, rows_staged, rows_quarantined, blank_rows, total_rows
+           FROM audit.file_manifest WHERE status = 'loaded' AND NOT reconciled""",
+        blocking=True,
+    ),
+    SqlCheck(
+        ("audit", "file_manifest"),
+        "no_rejected_files",
+        "Every raw file present could be read; a rejected file is named with its reason.",
+        "SELECT source_file, reason_code, reason FROM audit.file_manifest WHERE status = 'rejected'",
+        blocking=False,
+    ),
+    SqlCheck(
+        ("marts", "fiscal_year_rollup"),
+        "rollup_equals_sum_of_clusters",
+        "Every additive figure of the rollup equals the sum over marts.cluster_outcomes (plus programme-wide spend).",
+        """WITH sums AS (
+               SELECT fiscal_year, count(*) FILTER (WHERE status = 'active') AS active_clusters,
+                      sum(budget_allocated_thb) AS budget, sum(spend_executed_thb) AS executed,
+                      sum(economic_value_reported_thb) AS reported, sum(economic_value_computed_thb) AS computed
+               FROM marts.cluster_outcomes GROUP BY fiscal_year)
+           SELECT r.fiscal_year FROM marts.fiscal_year_rollup r FULL JOIN sums s USING (fiscal_year)
+           WHERE r.active_clusters IS DISTINCT FROM s.active_clusters
+              OR r.budget_allocated_thb IS DISTINCT FROM s.budget
+              OR r.spend_executed_thb - r.spend_programme_wide_thb IS DISTINCT FROM s.executed
+              OR r.economic_value_thb IS DISTINCT FROM s.reported
+              OR r.economic_value_computed_thb IS DISTINCT FROM s.computed""",
+        blocking=True,
+    ),
+    SqlCheck(
+        ("marts", "fiscal_year_rollup"),
+        "enterprises_equal_accepted_registrations",
+        "Enterprises per year equal the distinct enterprises with an accepted registration.",
+        """SELECT r.fiscal_year FROM marts.fiscal_year_rollup r
+           LEFT JOIN (SELECT fiscal_year, count(DISTINCT enterprise_id) AS n FROM staging.registrations GROUP BY 1) s
+             USING (fiscal_year)
+           WHERE r.enterprises IS DISTINCT FROM coalesce(s.n, 0)""",
+        blocking=True,
+    ),
+    SqlCheck(
+        ("marts", "cluster_outcomes"),
+        "spend_within_allocation",
+        "A cluster whose executed spend is above its allocation (named, with its utilisation).",
+        """SELECT fiscal_year, cluster_code, cluster_name_th, budget_allocated_thb, spend_executed_thb, utilisation_pct
+           FROM marts.cluster_outcomes WHERE spend_executed_thb > budget_allocated_thb ORDER BY utilisation_pct DESC""",
+        blocking=False,
+    ),
+)
+
+
+def sql_check(check: SqlCheck) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(list(check.asset)),
+        name=check.name,
+        description=check.description,
+        blocking=check.blocking,
+        pool=BUILD_POOL,
+    )
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        with warehouse.build_connection() as connection:
+            offending = connection.sql(check.offending_rows_sql).pl()
+        return dg.AssetCheckResult(
+            passed=offending.is_empty(),
+            severity=dg.AssetCheckSeverity.ERROR if check.blocking else dg.AssetCheckSeverity.WARN,
+            metadata={
+                "offending_rows": offending.height,
+                "examples": dg.MetadataValue.json(offending.head(SHOWN_ROWS).to_dicts()),
+            },
+        )
+
+    return _check
+
+
+defs = dg.Definitions(asset_checks=[sql_check(check) for check in SQL_CHECKS])
