@@ -19,6 +19,7 @@ DEFAULT_RAW_DATA_DIR = PROJECT_ROOT / "data" / "raw"
 DEFAULT_WAREHOUSE_PATH = PROJECT_ROOT / "data" / "warehouse" / "cluster_programme.duckdb"
 DEFAULT_BUILD_DIR = PROJECT_ROOT / "data" / "build"
 DEFAULT_KEPT_VERSIONS = 3
+DEFAULT_PII_KEY_FILE = PROJECT_ROOT / ".secrets" / "pii_hash.key"
 
 
 def _path_from_env(name: str, default: Path) -> Path:
@@ -36,6 +37,7 @@ class Settings:
     warehouse_path: Path
     build_dir: Path
     kept_versions: int
+    pii_key_file: Path
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -44,6 +46,7 @@ class Settings:
             warehouse_path=_path_from_env("WAREHOUSE_PATH", DEFAULT_WAREHOUSE_PATH),
             build_dir=_path_from_env("BUILD_DIR", DEFAULT_BUILD_DIR),
             kept_versions=int(os.environ.get("WAREHOUSE_KEEP_VERSIONS", DEFAULT_KEPT_VERSIONS)),
+            pii_key_file=_path_from_env("PII_KEY_FILE", DEFAULT_PII_KEY_FILE),
         )
 
     @property

@@ -12,6 +12,7 @@ import dagster as dg
 import duckdb
 
 from pipeline.config import Settings
+from pipeline.pii import set_hash_key
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -49,6 +50,7 @@ class WarehouseResource(dg.ConfigurableResource):
         database.parent.mkdir(parents=True, exist_ok=True)
         connection = duckdb.connect(os.fspath(database))
         try:
+            set_hash_key(connection, self.settings().pii_key_file)
             yield connection
         finally:
             connection.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.ingest.text import clean_value
+from pipeline.ingest.text import clean_value, let
 
 MAX_ABS_AMOUNT_THB = 1e12
 MILLION = 1_000_000.0
@@ -18,46 +18,42 @@ MILLION = 1_000_000.0
 # Digits with either no grouping commas or correct thousands groups (`1,2,3` is unreadable).
 _DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)"
 _NUMBER = rf"(?:{_DIGITS}(?:\.\d+)?(?:[eE][+-]?\d+)?|\.\d+)"
-# Dash-like characters a lone "nil" cell is written with (hyphen, en dash, em dash, minus).
-_NIL_PATTERN = r"^[-\u2013\u2014\u2212]$"
-_CURRENCY_PATTERN = r"(?i)บาท|฿|thb"
+# One pattern for every accepted layout: `(1,000)`, `-1,000`, `+1,000`, `1,000-`, `1,000`, and
+# a lone dash (hyphen, en dash, em dash; the minus sign is mapped to `-` first) for zero.
+_AMOUNT_PATTERN = rf"^(?:\(({_NUMBER})\)|([+-]?)({_NUMBER})(-?)|([-\u2013\u2014]))$"
+# Currency words and spaces are dropped before reading the number.
+_NOISE_PATTERN = r"(?i)บาท|฿|thb|\s"
 _INTEGER_UNIT_PATTERN = r"คน|ราย(?:การ)?|ชิ้น"
 
 
-def _amount_text(text: pl.Expr) -> pl.Expr:
-    """Cleaned amount text without currency words and spaces (commas kept for checking)."""
-    return (
-        clean_value(text)
-        .str.replace_all(_CURRENCY_PATTERN, "")
-        .str.replace_all(r"\s", "")
-        .str.replace_all("\u2212", "-")
+def _amount_from_parts(parts: pl.Expr) -> pl.Expr:
+    in_parentheses, sign, number, trailing_minus, nil = (
+        parts.struct.field(group) for group in ("1", "2", "3", "4", "5")
     )
-
-
-def _to_float(number_text: pl.Expr) -> pl.Expr:
-    return number_text.str.replace_all(",", "").cast(pl.Float64, strict=False)
+    magnitude = pl.coalesce(in_parentheses, number).str.replace_all(",", "").cast(pl.Float64, strict=False)
+    negative = in_parentheses.is_not_null() | (sign == "-") | (trailing_minus == "-")
+    # `-1,000-` (two minus signs) is not a layout anyone means.
+    contradictory = (sign == "-") & (trailing_minus == "-")
+    return (
+        pl.when(nil.is_not_null())
+        .then(pl.lit(0.0))
+        .when(contradictory.fill_null(False))
+        .then(pl.lit(None, dtype=pl.Float64))
+        .when(negative.fill_null(False))
+        .then(-magnitude)
+        .otherwise(magnitude)
+    )
 
 
 def parse_amount(text: pl.Expr) -> pl.Expr:
     """Read an amount into Float64 baht (no unit scaling); null if blank or unreadable."""
-    compact = _amount_text(text)
-    in_parentheses = compact.str.extract(rf"^\(({_NUMBER})\)$", 1)
-    signed = compact.str.extract(rf"^([+-]?(?:{_NUMBER}))$", 1)
-    trailing_minus = compact.str.extract(rf"^({_NUMBER})-$", 1)
-    return (
-        pl.when(clean_value(text).str.contains(_NIL_PATTERN))
-        .then(pl.lit(0.0))
-        .when(in_parentheses.is_not_null())
-        .then(-_to_float(in_parentheses))
-        .when(trailing_minus.is_not_null())
-        .then(-_to_float(trailing_minus))
-        .otherwise(_to_float(signed))
-    )
+    compact = clean_value(text).str.replace_all(_NOISE_PATTERN, "").str.replace_all("\u2212", "-")
+    return let(compact.str.extract_groups(_AMOUNT_PATTERN), _amount_from_parts)
 
 
 def amount_out_of_range(amount: pl.Expr) -> pl.Expr:
     """True where a parsed amount is beyond ±1e12 baht (or not finite)."""
-    return (amount.abs() > MAX_ABS_AMOUNT_THB) | amount.is_nan()
+    return let(amount, lambda value: (value.abs() > MAX_ABS_AMOUNT_THB) | value.is_nan())
 
 
 def in_million_baht(amount: pl.Expr) -> pl.Expr:

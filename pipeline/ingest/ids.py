@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.ingest.text import clean_value
+from pipeline.ingest.text import clean_value, let
 
 TAX_ID_OK = "ok"
 TAX_ID_REPAIRED = "repaired"
@@ -52,16 +52,11 @@ def tax_id_check_digit_ok(digits13: pl.Expr) -> pl.Expr:
     return expected == digits13.str.slice(12, 1).cast(pl.Int32, strict=False)
 
 
-def tax_id_parts(text: pl.Expr) -> pl.Expr:
-    """Struct {tax_id: 13-digit String or null, tax_id_status: String}.
-
-    `tax_id` is set for `ok`, `repaired` and `checksum` (the digits as written, so a wrong
-    ID can still be shown and traced); the status says whether it may be used.
-    """
-    digits = _id_digits(text)
+def _tax_id_from_digits(digits: pl.Expr) -> pl.Expr:
     is_13 = digits.str.contains(r"^\d{13}$").fill_null(False)
     is_12 = digits.str.contains(r"^\d{12}$").fill_null(False)
     restored = pl.lit("0") + digits
+    restored_ok = is_12 & tax_id_check_digit_ok(restored).fill_null(False)
     status = (
         pl.when(digits.is_null())
         .then(pl.lit(TAX_ID_MISSING))
@@ -69,14 +64,23 @@ def tax_id_parts(text: pl.Expr) -> pl.Expr:
         .then(pl.lit(TAX_ID_OK))
         .when(is_13)
         .then(pl.lit(TAX_ID_CHECKSUM))
-        .when(is_12 & tax_id_check_digit_ok(restored))
+        .when(restored_ok)
         .then(pl.lit(TAX_ID_REPAIRED))
         .when(digits.str.contains(_SCIENTIFIC_PATTERN))
         .then(pl.lit(TAX_ID_UNREADABLE))
         .otherwise(pl.lit(TAX_ID_INVALID))
     )
-    tax_id = pl.when(is_13).then(digits).when(is_12 & (status == TAX_ID_REPAIRED)).then(restored)
+    tax_id = pl.when(is_13).then(digits).when(restored_ok).then(restored)
     return pl.struct(tax_id.alias("tax_id"), status.alias("tax_id_status"))
+
+
+def tax_id_parts(text: pl.Expr) -> pl.Expr:
+    """Struct {tax_id: 13-digit String or null, tax_id_status: String}.
+
+    `tax_id` is set for `ok`, `repaired` and `checksum` (the digits as written, so a wrong
+    ID can still be shown and traced); the status says whether it may be used.
+    """
+    return let(_id_digits(text), _tax_id_from_digits)
 
 
 def normalise_tax_id(text: pl.Expr) -> pl.Expr:
@@ -118,12 +122,12 @@ def is_formatted_community_enterprise_code(text: pl.Expr) -> pl.Expr:
 
 def normalise_tsic(text: pl.Expr) -> pl.Expr:
     """TSIC code as 5 digits: 4 digits are zero-padded (leading zero lost); else null."""
-    digits = _id_digits(text)
-    return (
-        pl.when(digits.str.contains(r"^\d{5}$"))
+    return let(
+        _id_digits(text),
+        lambda digits: pl.when(digits.str.contains(r"^\d{5}$"))
         .then(digits)
         .when(digits.str.contains(r"^\d{4}$"))
-        .then(pl.lit("0") + digits)
+        .then(pl.lit("0") + digits),
     )
 
 

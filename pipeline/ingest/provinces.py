@@ -77,9 +77,12 @@ def province_iso(text: pl.Expr) -> pl.Expr:
     return province_key(text).replace_strict(_key_to_iso(), default=None, return_dtype=pl.String)
 
 
-def province_repair(text: pl.Expr) -> pl.Expr:
-    """`province_alias` where the province was found but not written as its exact Thai name."""
-    iso = province_iso(text)
+def province_repair(text: pl.Expr, iso: pl.Expr | None = None) -> pl.Expr:
+    """`province_alias` where the province was found but not written as its exact Thai name.
+
+    `iso` may pass province_iso(text) when it is already computed.
+    """
+    iso = province_iso(text) if iso is None else iso
     thai_name = iso.replace_strict(_iso_to_thai_name(), default=None, return_dtype=pl.String)
     return pl.when(iso.is_not_null() & (clean_text(text) != thai_name)).then(
         pl.lit("province_alias")

@@ -6,6 +6,8 @@ they run vectorised over whole columns.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
@@ -70,3 +72,14 @@ def text_was_cleaned(raw: pl.Expr) -> pl.Expr:
     """True where clean_text changed a non-blank value (the `text_cleaned` repair)."""
     cleaned = clean_text(raw)
     return (cleaned.is_not_null() & (cleaned != raw)).fill_null(False)
+
+
+def let(value: pl.Expr, body: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
+    """`body(value)`, with `value` computed once however often `body` uses it.
+
+    Eager polars recomputes a sub-expression at each use (no common-subexpression elimination
+    in these when/then trees); binding it as a struct field makes the other uses column reads.
+    That is what keeps regex-heavy parsers fast on millions of cells.
+    """
+    bound = pl.struct(value.alias("value"))
+    return bound.struct.with_fields(body(pl.field("value")).alias("result")).struct.field("result")

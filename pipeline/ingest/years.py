@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.ingest.text import clean_value
+from pipeline.ingest.text import clean_value, let
 
 BE_CE_OFFSET = 543
 MIN_BE_YEAR = 2400
@@ -24,9 +24,7 @@ def _year_digits(text: pl.Expr) -> pl.Expr:
     return clean_value(text).str.extract(_YEAR_PATTERN, 1)
 
 
-def year_be(text: pl.Expr) -> pl.Expr:
-    """Read a year as BE (Int32); null if unreadable or outside 2400..2700."""
-    digits = _year_digits(text)
+def _be_from_digits(digits: pl.Expr) -> pl.Expr:
     number = digits.cast(pl.Int32)
     be_year = (
         pl.when(digits.str.len_chars() == 2)
@@ -35,7 +33,12 @@ def year_be(text: pl.Expr) -> pl.Expr:
         .then(number + BE_CE_OFFSET)
         .otherwise(number)
     )
-    return pl.when(be_year.is_between(MIN_BE_YEAR, MAX_BE_YEAR)).then(be_year).cast(pl.Int32)
+    return let(be_year, lambda year: pl.when(year.is_between(MIN_BE_YEAR, MAX_BE_YEAR)).then(year))
+
+
+def year_be(text: pl.Expr) -> pl.Expr:
+    """Read a year as BE (Int32); null if unreadable or outside 2400..2700."""
+    return let(_year_digits(text), _be_from_digits).cast(pl.Int32)
 
 
 def year_repair(text: pl.Expr) -> pl.Expr:

@@ -3,7 +3,7 @@
 -- reduction + new investment) where both rounds exist, with the consultant's reported figure
 -- beside it; an enterprise lacking a round is flagged.
 WITH rounds AS (
-    SELECT fiscal_year, cluster_code, enterprise_id,
+    SELECT fiscal_year, cluster_code, enterprise_key,
            max(annual_sales_thb) FILTER (WHERE round = 'baseline') AS sales_baseline_thb,
            max(annual_sales_thb) FILTER (WHERE round = 'after') AS sales_after_thb,
            max(coalesce(cost_reduction_thb, 0)) FILTER (WHERE round = 'after') AS cost_reduction_thb,
@@ -17,9 +17,9 @@ WITH rounds AS (
            count(*) FILTER (WHERE round = 'baseline') > 0 AS has_baseline,
            count(*) FILTER (WHERE round = 'after') > 0 AS has_after
     FROM staging.outcomes
-    GROUP BY fiscal_year, cluster_code, enterprise_id
+    GROUP BY fiscal_year, cluster_code, enterprise_key
 )
-SELECT fiscal_year, cluster_code, enterprise_id, has_baseline, has_after,
+SELECT fiscal_year, cluster_code, enterprise_key, has_baseline, has_after,
        NOT (has_baseline AND has_after) AS round_missing,
        sales_baseline_thb, sales_after_thb, cost_reduction_thb, new_investment_thb,
        CASE WHEN has_baseline AND has_after

@@ -2,7 +2,7 @@
 -- surveyed enterprise has an accepted registration of the same fiscal year (by tax ID, or by
 -- community-enterprise code).
 WITH registered AS (
-    SELECT DISTINCT fiscal_year, enterprise_id FROM staging.registrations
+    SELECT DISTINCT fiscal_year, enterprise_id, enterprise_key FROM staging.registrations
 )
 SELECT o.* REPLACE (
            CASE WHEN NOT o.cluster_ref_is_code AND ref.cluster_code IS NOT NULL
@@ -13,6 +13,7 @@ SELECT o.* REPLACE (
            try_cast(o.reported_economic_value_thb AS DECIMAL(18, 2)) AS reported_economic_value_thb),
        ref.cluster_code,
        coalesce(by_tax_id.enterprise_id, by_community_code.enterprise_id) AS enterprise_id,
+       coalesce(by_tax_id.enterprise_key, by_community_code.enterprise_key) AS enterprise_key,
        o.cluster_ref IS NULL OR ref.cluster_code IS NOT NULL AS check_cluster_found,
        o.enterprise_ref IS NULL
            OR coalesce(by_tax_id.enterprise_id, by_community_code.enterprise_id) IS NOT NULL AS check_enterprise_registered

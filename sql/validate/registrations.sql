@@ -8,6 +8,8 @@ SELECT r.* REPLACE (
        ref.cluster_code,
        CASE WHEN r.entity_type = 'community_enterprise' THEN r.community_enterprise_code ELSE r.tax_id END
            AS enterprise_id,
+       enterprise_key(CASE WHEN r.entity_type = 'community_enterprise' THEN r.community_enterprise_code
+                           ELSE r.tax_id END) AS enterprise_key,
        r.cluster_ref IS NULL OR ref.cluster_code IS NOT NULL AS check_cluster_found,
        coalesce(NOT (r.entity_type IN ('company', 'limited_partnership', 'registered_partnership')
                      AND NOT r.tax_id_is_juristic), TRUE) AS check_id_fits_entity_type,

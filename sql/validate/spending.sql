@@ -7,6 +7,7 @@ SELECT s.* REPLACE (
                 THEN list_append(s._repairs, 'cluster_name_resolved') ELSE s._repairs END AS _repairs,
            try_cast(s.amount_thb AS DECIMAL(18, 2)) AS amount_thb),
        ref.cluster_code,
+       enterprise_key(s.beneficiary_tax_id) AS beneficiary_enterprise_key,
        s.cluster_ref IS NULL OR ref.cluster_code IS NOT NULL AS check_cluster_found,
        coalesce(s.posted_on BETWEEN make_date(s.budget_fiscal_year - 544, 10, 1)
                                 AND make_date(s.budget_fiscal_year - 542, 9, 30), TRUE) AS check_posted_in_window

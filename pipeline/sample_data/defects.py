@@ -1,0 +1,783 @@
+"""Defect injection: turns the clean world into the rows of every raw file.
+
+Every row frame returned here has, besides its source-specific values and style columns:
+``file`` (path relative to the raw folder), ``pos`` (order inside the file), ``status``
+(staged | quarantined | non_data), ``reason`` (quarantine / non-data code or null) and
+``kinds`` (list of ``"<defect kind>|<canonical column>"``).
+
+Rules that keep the headline figures exact (see the table in ``__init__``):
+* quarantined rows are EXTRA rows (extra enterprises, duplicates, copies), except in the
+  outcome surveys where `amount_unit_suspect` / `cost_reduction_percentage` hit real rows of
+  enterprises that have both rounds; the truth is computed from what stays accepted;
+* coded repairs are only applied to rows that end staged (a quarantined row carries exactly
+  one reason and no coded repair; duplicates copy rows that carry no coded repair);
+* each kind is drawn as an exact count: floor(rate * basis + 0.5) per fiscal year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+
+from . import fmt, ids, spec
+from .entities import (
+    E_COMPANY, E_LP, E_RP, E_CE, TX_COMMIT, TX_DISB, TX_REFUND, World, choice_idx, date_series,
+    make_enterprises, rng_for, round_half_up as rh,
+)
+from .layout import FilePlan, blank_positions
+
+STAGED, QUAR, NONDATA = "staged", "quarantined", "non_data"
+
+
+def pick(rng: np.random.Generator, eligible: np.ndarray, k: int) -> np.ndarray:
+    idx = np.flatnonzero(eligible)
+    k = min(int(k), idx.size)
+    mask = np.zeros(eligible.size, dtype=bool)
+    if k:
+        mask[rng.choice(idx, size=k, replace=False)] = True
+    return mask
+
+
+def pick_per_year(rng, eligible: np.ndarray, year: np.ndarray, counts: dict[int, int]) -> np.ndarray:
+    out = np.zeros(eligible.size, dtype=bool)
+    for y, k in counts.items():
+        out |= pick(rng, eligible & (year == y), k)
+    return out
+
+
+def kinds_column(entries: list[tuple[str, np.ndarray]], n: int) -> pl.Series:
+    if not entries:
+        return pl.Series("kinds", [[] for _ in range(n)], dtype=pl.List(pl.String))
+    df = pl.DataFrame({f"k{i}": m for i, (_, m) in enumerate(entries)})
+    exprs = [pl.when(pl.col(f"k{i}")).then(pl.lit(k)) for i, (k, _) in enumerate(entries)]
+    return df.select(kinds=pl.concat_list(exprs).list.drop_nulls()).to_series()
+
+
+def counts_for(kind: str, basis: dict[int, int]) -> dict[int, int]:
+    d = spec.DEFECTS_BY_KIND[kind]
+    return {y: rh(d.rate * basis[y]) for y in d.years}
+
+
+def styles(rng, n: int, probs: dict[int, float]) -> np.ndarray:
+    keys = np.array(list(probs))
+    return keys[choice_idx(rng, n, list(probs.values()))]
+
+
+CSV_DATE = {fmt.D_DMY: 0.62, fmt.D_DMY_NOPAD: 0.08, fmt.D_TH_SHORT: 0.1, fmt.D_TH_LONG: 0.08, fmt.D_ISO_BE: 0.12}
+XLSX_DATE = {fmt.D_CELL: 0.45, fmt.D_DMY: 0.35, fmt.D_TH_SHORT: 0.07, fmt.D_TH_LONG: 0.05, fmt.D_ISO_BE: 0.08}
+
+
+def date_styles(rng, is_xlsx: np.ndarray) -> np.ndarray:
+    n = is_xlsx.size
+    return np.where(is_xlsx, styles(rng, n, XLSX_DATE), styles(rng, n, CSV_DATE))
+
+
+def file_lookup(plans: dict[tuple, FilePlan]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "file": [p.path for p in plans.values()],
+            "is_xlsx": [p.fmt == "xlsx" for p in plans.values()],
+            "cp874": [p.encoding == "cp874" for p in plans.values()],
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------
+# cluster plans
+# --------------------------------------------------------------------------------------
+def plans(world: World, fplans: dict[tuple, FilePlan]) -> pl.DataFrame:
+    rng = rng_for(world.seed, "defects:cluster_plans")
+    out = []
+    for year in spec.FY:
+        c = world.clusters.filter(pl.col("year") == year).sort("seq")
+        n = c.height
+        ones = np.ones(n, dtype=bool)
+        renamed = c["renamed"].to_numpy()
+        active = c["active"].to_numpy()
+        spacing = pick(rng, ones, rh(0.05 * n))
+        prefix = pick(rng, ~spacing & ~renamed, rh(0.05 * n))
+        alias = pick(rng, ones, rh(0.15 * n))
+        alloc_text = pick(rng, ones, rh(0.30 * n)) if year == 2564 else np.zeros(n, dtype=bool)
+        cont = (c["kind"] == "A").to_numpy()
+        pred_missing = pick(rng, cont, rh(0.10 * cont.sum())) if year == 2565 else np.zeros(n, dtype=bool)
+        over = c["over"].to_numpy() & active
+        ne = world.parts.filter(pl.col("year") == year).group_by("cid").len()
+        n_ent = c.join(ne, on="cid", how="left", maintain_order="left")["len"].fill_null(0).to_numpy()
+        target = np.where(active, np.maximum(n_ent + rng.integers(-2, 4, n), 5), 0)
+        million = fplans[(year,)].million
+        entries = [
+            ("plan_name_spacing|cluster_name_th", spacing),
+            ("plan_name_prefix_missing|cluster_name_th", prefix),
+            ("plan_province_alias|lead_province", alias),
+            ("plan_allocation_text|budget_allocated_thb", alloc_text),
+            ("plan_predecessor_missing|predecessor_code", pred_missing),
+            ("over_allocation|budget_allocated_thb", over),
+        ]
+        if million:
+            entries.append(("plan_million_baht|budget_allocated_thb", ones))
+        rows = c.with_columns(
+            file=pl.lit(fplans[(year,)].path),
+            pos=pl.col("seq").cast(pl.Float64) * 10,
+            status=pl.lit(STAGED),
+            reason=pl.lit(None, dtype=pl.String),
+            name_style=pl.Series(np.where(spacing, 1, np.where(prefix, 2, 0))),
+            name_variant=pl.Series(rng.integers(0, 3, n)),
+            prov_alias=pl.Series(np.where(alias, rng.integers(0, 1000, n), -1)),
+            alloc_style=pl.Series(np.where(alloc_text, rng.integers(1, 3, n), 0)),
+            pred_shown=pl.Series(~pred_missing),
+            target_ent=pl.Series(target),
+            kinds=kinds_column(entries, n),
+            nd=pl.lit(None, dtype=pl.String),
+        )
+        # the same cluster listed a second time, name without the prefix, right below
+        src = pick(rng, active & ~prefix & ~spacing, rh(0.03 * n))
+        dup = rows.filter(pl.Series(src)).with_columns(
+            pos=pl.col("pos") + 5,
+            status=pl.lit(QUAR),
+            reason=pl.lit("duplicate_cluster"),
+            name_style=pl.lit(2),
+            prov_alias=pl.lit(-1),
+            kinds=pl.lit(["plan_duplicate_cluster|cluster_code"], dtype=pl.List(pl.String)),
+        )
+        total = rows.head(1).with_columns(
+            pos=pl.lit(1e12),
+            status=pl.lit(NONDATA),
+            reason=pl.lit("total_row"),
+            alloc_satang=pl.lit(int(c["alloc_satang"].sum())),
+            target_ent=pl.lit(int(target.sum())),
+            target_ev_m=pl.lit(float(np.round(c["target_ev_m"].sum(), 1))),
+            alloc_style=pl.lit(0),
+            kinds=pl.lit(["plan_total_row|"], dtype=pl.List(pl.String)),
+            nd=pl.lit("total"),
+        )
+        out.append(pl.concat([rows, dup, total]))
+    return pl.concat(out)
+
+
+def name_refs_blocked(plan_rows: pl.DataFrame) -> pl.DataFrame:
+    """(year, cid) of clusters whose plan name lacks the prefix: never referenced by name."""
+    return plan_rows.filter((pl.col("status") == STAGED) & (pl.col("name_style") == 2)).select("year", "cid")
+
+
+# --------------------------------------------------------------------------------------
+# registrations
+# --------------------------------------------------------------------------------------
+REG_KEEP = [
+    "year", "cid", "code", "office_idx", "eid", "registered_on", "employees", "revenue", "consent",
+    "entity", "tax_id", "ce_code", "province_code", "core", "name", "tsic", "bsector", "contact", "phone", "email",
+]
+
+
+def registrations(world: World, fplans: dict[tuple, FilePlan], plan_rows: pl.DataFrame) -> pl.DataFrame:
+    rng = rng_for(world.seed, "defects:registrations")
+    ents = world.enterprises.drop("employees", "revenue")
+    base = world.parts.join(ents, on="eid", how="left", maintain_order="left")
+    base = base.with_columns(role=pl.lit("clean"), tax_typed=pl.col("tax_id"), sort_date=pl.col("registered_on"))
+    basis = {y: int((base["year"] == y).sum()) for y in spec.FY}
+    clusters = world.clusters
+    next_eid = [10_000_000]
+
+    def new_ents(year: int, k: int, role: str) -> pl.DataFrame:
+        acts = clusters.filter((pl.col("year") == year) & pl.col("active"))
+        cl = acts.gather(rng.integers(0, acts.height, k))
+        e = make_enterprises(rng, world.ids, world.provinces, cl, next_eid[0])
+        next_eid[0] += k
+        days = rng.integers(0, 240, k)
+        df = cl.select("year", "cid", "code", "office_idx", "office", "sector_idx").hstack(e.drop("employees", "revenue"))
+        return df.with_columns(
+            registered_on=date_series(spec.fy_start(year), days),
+            employees=e["employees"],
+            revenue=e["revenue"],
+            consent=pl.Series(choice_idx(rng, k, (0.35, 0.2, 0.15, 0.1, 0.12, 0.08))),
+            role=pl.lit(role),
+            tax_typed=e["tax_id"],
+        ).with_columns(sort_date=pl.col("registered_on")).select(base.columns)
+
+    extras = []
+    for year in spec.FY:
+        b = base.filter(pl.col("year") == year)
+        # duplicates: later date, 60 % same office, name written differently
+        left = (pl.lit(spec.fy_end(year)) - pl.col("registered_on")).dt.total_days()
+        days_left = b.select(left).to_series().to_numpy()
+        src = pick(rng, days_left >= 3, counts_for("reg_duplicate", basis)[year])
+        d = b.filter(pl.Series(src))
+        k = d.height
+        dl = days_left[src]
+        shift = 1 + (rng.random(k) * np.minimum(dl - 1, 45)).astype(np.int64)
+        other = (d["office_idx"].to_numpy() + rng.integers(1, 12, k)) % 12
+        d = d.with_columns(
+            registered_on=pl.col("registered_on") + pl.duration(days=pl.Series(shift)),
+            office_idx=pl.Series(np.where(rng.random(k) < 0.6, d["office_idx"].to_numpy(), other)),
+            role=pl.lit("dup"),
+        ).with_columns(sort_date=pl.col("registered_on"))
+        extras.append(d)
+        # broken tax IDs, personal ID for a company, unknown cluster, date outside the year
+        e = new_ents(year, counts_for("reg_tax_id_scientific", basis)[year], "scientific")
+        extras.append(e)
+        e = new_ents(year, counts_for("reg_tax_id_checksum", basis)[year], "checksum")
+        extras.append(e.with_columns(tax_typed=pl.Series(ids.checksum_typo(e["tax_id"].to_numpy(), rng))))
+        e = new_ents(year, counts_for("reg_personal_id_for_juristic", basis)[year], "personal")
+        k = e.height
+        ent = np.where(rng.random(k) < 0.7, E_COMPANY, E_LP)
+        pid = world.ids.personal(k)
+        extras.append(
+            e.with_columns(
+                entity=pl.Series(ent),
+                tax_id=pl.Series(pid),
+                tax_typed=pl.Series(pid),
+                ce_code=pl.lit(-1),
+                name=pl.when(pl.Series(ent) == E_COMPANY)
+                .then(pl.concat_str([pl.lit("บริษัท "), pl.col("core"), pl.lit(" จำกัด")]))
+                .otherwise(pl.concat_str([pl.lit("ห้างหุ้นส่วนจำกัด "), pl.col("core")])),
+            )
+        )
+        e = new_ents(year, counts_for("reg_cluster_unknown", basis)[year], "unknown")
+        k = e.height
+        listed = clusters.filter(pl.col("year") == year).height
+        width = max(3, len(str(listed)))
+        beyond = [f"CL{year % 100}-{listed + 7 + j:0{width}d}" for j in range(k)]
+        if year == 2565:
+            prev = clusters.filter(pl.col("year") == 2564)["code"].to_numpy()
+            old = prev[rng.integers(0, prev.size, k)]
+            codes = np.where(np.arange(k) % 2 == 0, old, np.array(beyond, dtype=object))
+        else:
+            codes = np.array(beyond, dtype=object)
+        extras.append(e.with_columns(code=pl.Series(codes.astype(str)), cid=pl.lit(-2)))
+        e = new_ents(year, counts_for("reg_date_outside_fy", basis)[year], "outside")
+        k = e.height
+        before = rng.random(k) < 0.5
+        d0 = np.where(before, -rng.integers(1, 61, k), (spec.fy_end(year) - spec.fy_start(year)).days + rng.integers(1, 46, k))
+        extras.append(e.with_columns(registered_on=date_series(spec.fy_start(year), d0)))
+    rows = pl.concat([base] + [x.select(base.columns) for x in extras])
+    n = rows.height
+    year = rows["year"].to_numpy()
+    role = rows["role"].to_numpy()
+    clean = role == "clean"
+    files = pl.DataFrame(
+        {
+            "year": [k[1] for k in fplans],
+            "office_idx": [spec.OFFICE_CODES.index(k[0]) for k in fplans],
+            "file": [p.path for p in fplans.values()],
+        }
+    ).with_columns(pl.col("year").cast(rows["year"].dtype))
+    rows = rows.join(files, on=["year", "office_idx"], how="left", maintain_order="left")
+    rows = rows.join(file_lookup(fplans), on="file", how="left", maintain_order="left")
+    is_xlsx = rows["is_xlsx"].to_numpy()
+    cp874 = rows["cp874"].to_numpy()
+    entity = rows["entity"].to_numpy()
+
+    blocked = name_refs_blocked(plan_rows).with_columns(blocked=pl.lit(True))
+    name_ok = ~rows.join(blocked, on=["year", "cid"], how="left", maintain_order="left")["blocked"].fill_null(False).to_numpy()
+    tsic0 = rows["tsic"].str.starts_with("0").to_numpy()
+
+    def cnt(kind):
+        return counts_for(kind, basis)
+
+    py = lambda elig, kind: pick_per_year(rng, elig, year, cnt(kind))  # noqa: E731
+    t12 = py(clean & (entity <= E_RP), "reg_tax_id_12_digits")
+    yce = py(clean, "reg_year_ce")
+    ysh = py(clean & ~yce, "reg_year_short")
+    serial = py(clean, "reg_excel_serial_date")
+    thai = py(clean & ~t12 & ~serial, "reg_thai_digits")
+    thai_col = rng.integers(0, 3, n)  # 0 tax_id, 1 registered_on, 2 employees
+    spacing = py(clean, "reg_name_spacing")
+    abbr = py(clean & ((entity == E_COMPANY) | (entity == E_LP)) & ~spacing, "reg_name_abbreviation")
+    alias = py(clean, "reg_province_alias")
+    byname = py(clean & name_ok, "reg_cluster_by_name")
+    tz = py(clean & tsic0, "reg_tsic_leading_zero")
+    emp_text = py(clean & ~(thai & (thai_col == 2)), "reg_employees_text")
+    rev_baht = py(clean, "reg_revenue_text_baht")
+    rev_blank = pick(rng, clean & ~rev_baht & ~(thai & (thai_col == 2)), rh(0.05 * clean.sum()))
+
+    dstyle = date_styles(rng, is_xlsx)
+    dstyle = np.where(serial, fmt.D_SERIAL, dstyle)
+    dstyle = np.where(thai & (thai_col == 1), fmt.D_DMY, dstyle)
+    tax_style = styles(rng, n, {0: 0.8, 1: 0.14, 2: 0.06})
+    tax_style = np.where(t12, 3, np.where(role == "scientific", 4, tax_style))
+    tax_style = np.where(thai & (thai_col == 0) & (tax_style == 2), 0, tax_style)
+    spacing_variant = rng.integers(0, 3, n)
+    spacing_variant = np.where(cp874 & (spacing_variant == 2), 0, spacing_variant)
+    name_style = np.where(spacing, 1, np.where(abbr, 2, np.where(role == "dup", 3, 0)))
+    consent = rows["consent"].to_numpy()
+    consent = np.where(cp874 & (consent == 3), 2, consent)
+    rev_style = styles(rng, n, {fmt.A_COMMA2: 0.3, fmt.A_COMMA0: 0.3, fmt.A_PLAIN0: 0.2, fmt.A_NUMBER: 0.2})
+    rev_style = np.where(rev_baht, fmt.A_BAHT, rev_style)
+    entries = [
+        ("reg_duplicate|tax_id", role == "dup"),
+        ("reg_tax_id_scientific|tax_id", role == "scientific"),
+        ("reg_tax_id_checksum|tax_id", role == "checksum"),
+        ("reg_personal_id_for_juristic|tax_id", role == "personal"),
+        ("reg_cluster_unknown|cluster_code", role == "unknown"),
+        ("reg_date_outside_fy|registered_on", role == "outside"),
+        ("reg_tax_id_12_digits|tax_id", t12),
+        ("reg_year_ce|fiscal_year", yce),
+        ("reg_year_short|fiscal_year", ysh),
+        ("reg_thai_digits|tax_id", thai & (thai_col == 0)),
+        ("reg_thai_digits|registered_on", thai & (thai_col == 1)),
+        ("reg_thai_digits|employees", thai & (thai_col == 2)),
+        ("reg_name_spacing|enterprise_name_th", spacing),
+        ("reg_name_abbreviation|enterprise_name_th", abbr),
+        ("reg_province_alias|province", alias),
+        ("reg_cluster_by_name|cluster_code", byname),
+        ("reg_tsic_leading_zero|tsic_code", tz),
+        ("reg_excel_serial_date|registered_on", serial),
+        ("reg_employees_text|employees", emp_text),
+        ("reg_revenue_text_baht|annual_revenue_thb", rev_baht),
+    ]
+    reason = {
+        "dup": "duplicate_registration", "scientific": "tax_id_unreadable", "checksum": "tax_id_checksum",
+        "personal": "tax_id_personal_for_juristic", "unknown": "cluster_unknown", "outside": "date_outside_fiscal_year",
+    }
+    rows = rows.with_columns(
+        status=pl.when(pl.col("role") == "clean").then(pl.lit(STAGED)).otherwise(pl.lit(QUAR)),
+        reason=pl.col("role").replace_strict(reason, default=None, return_dtype=pl.String),
+        year_style=pl.Series(np.where(yce, 1, np.where(ysh, 2, 0))),
+        date_style=pl.Series(dstyle),
+        thai_col=pl.Series(np.where(thai, thai_col, -1)),
+        tax_style=pl.Series(tax_style),
+        name_style=pl.Series(name_style),
+        spacing_variant=pl.Series(spacing_variant),
+        dup_variant=pl.Series(rng.integers(0, 2, n)),
+        prov_alias=pl.Series(np.where(alias, rng.integers(0, 1000, n), -1)),
+        by_name=pl.Series(byname),
+        tsic_lost=pl.Series(tz),
+        emp_text=pl.Series(emp_text),
+        rev_style=pl.Series(rev_style),
+        rev_blank=pl.Series(rev_blank),
+        ce_plain=pl.Series(rng.random(n) < 0.3),
+        phone_plain=pl.Series(rng.random(n) < 0.25),
+        consent=pl.Series(consent),
+        extra_note=pl.Series(rng.random(n) < 0.15),
+        kinds=kinds_column(entries, n),
+        nd=pl.lit(None, dtype=pl.String),
+        u=pl.Series(rng.random(n)),
+    )
+    # outside-the-year rows sit among the others of their file
+    rows = rows.with_columns(
+        sort_date=pl.when(pl.col("role") == "outside")
+        .then(pl.lit(spec.fy_start(2564)) + pl.duration(days=(pl.col("u") * 240).cast(pl.Int64)) + pl.duration(days=365 * (pl.col("year") - 2564)))
+        .otherwise(pl.col("sort_date"))
+    )
+    rows = rows.sort(["file", "sort_date", "u"]).with_columns(
+        pos=pl.int_range(1, pl.len() + 1).over("file").cast(pl.Float64) * 10,
+    )
+    # application numbers: office + year + running number in file order
+    width = max(4, len(str(int(rows.group_by("file").len()["len"].max()))))
+    rows = rows.with_columns(
+        app_no=pl.format(
+            "{}-{}-{}",
+            pl.col("office_idx").replace_strict(list(range(12)), [c.upper() for c in spec.OFFICE_CODES], return_dtype=pl.String),
+            pl.col("year").cast(pl.String),
+            (pl.col("pos") / 10).cast(pl.Int64).cast(pl.String).str.zfill(width),
+        )
+    )
+    return rows
+
+
+# --------------------------------------------------------------------------------------
+# spending
+# --------------------------------------------------------------------------------------
+def _month_file(posted: pl.Expr) -> pl.Expr:
+    return pl.format(
+        "{}_{}",
+        (posted.dt.year() + 543).cast(pl.String),
+        posted.dt.month().cast(pl.String).str.zfill(2),
+    )
+
+
+def spending(world: World, fplans: dict[tuple, FilePlan], plan_rows: pl.DataFrame) -> pl.DataFrame:
+    rng = rng_for(world.seed, "defects:spending")
+    sp = world.spending.with_columns(role=pl.lit("clean"), remark=pl.col("remark_i").replace_strict(
+        list(range(len(spec.REMARKS))), list(spec.REMARKS), return_dtype=pl.String))
+    sp = sp.with_columns(remark=pl.when(pl.col("tx") == TX_REFUND).then(pl.lit(spec.REFUND_REMARK)).otherwise(pl.col("remark")))
+    basis = {y: int((sp["budget_year"] == y).sum()) for y in spec.FY}
+    by = sp["budget_year"].to_numpy()
+    tx = sp["tx"].to_numpy()
+    # carry-over: budget-2564 disbursements posted Oct 2564 - Feb 2565
+    co = pick_per_year(rng, tx == TX_DISB, by, counts_for("spend_carry_over", basis))
+    co_day = rng.integers(0, 150, sp.height)
+    new_date = date_series(dt.date(2021, 10, 1), co_day)
+    sp = sp.with_columns(
+        posted_on=pl.when(pl.Series(co)).then(new_date).otherwise(pl.col("posted_on")),
+        remark=pl.when(pl.Series(co)).then(pl.lit(spec.CARRY_OVER_MARKER)).otherwise(pl.col("remark")),
+        carry=pl.Series(co),
+    )
+    moved = sp.filter(pl.col("carry") & (pl.col("src") >= 0)).select("budget_year", "src", moved_date=pl.col("posted_on"))
+    later = rng.integers(30, 121, sp.height)
+    sp = sp.join(moved, on=["budget_year", "src"], how="left", maintain_order="left").with_columns(
+        posted_on=pl.when((pl.col("tx") == TX_REFUND) & pl.col("moved_date").is_not_null())
+        .then(pl.min_horizontal(pl.col("moved_date") + pl.duration(days=pl.Series(later)), pl.lit(spec.DATA_END)))
+        .otherwise(pl.col("posted_on"))
+    ).drop("moved_date")
+
+    # extra rows: unknown cluster, posted outside the window, zero amount `-`
+    extras = []
+    disb_cluster = (tx == TX_DISB) & (sp["g"].to_numpy() >= 0) & ~co
+    next_sid = [int(sp["sid"].max()) + 1]
+
+    def copies(mask, role):
+        d = sp.filter(pl.Series(mask))
+        d = d.with_columns(sid=pl.int_range(next_sid[0], next_sid[0] + d.height, dtype=pl.Int64), role=pl.lit(role), src=pl.lit(-1))
+        next_sid[0] += d.height
+        return d
+
+    unk = copies(pick_per_year(rng, disb_cluster, by, counts_for("spend_cluster_unknown", basis)), "unknown")
+    k = unk.height
+    listed = {y: world.clusters.filter(pl.col("year") == y).height for y in spec.FY}
+    prev = world.clusters.filter(pl.col("year") == 2564)["code"].to_numpy()
+    ub = unk["budget_year"].to_numpy()
+    beyond = np.array([f"CL{y % 100}-{listed[y] + 11 + j:0{max(3, len(str(listed[y])))}d}" for j, y in enumerate(ub)], dtype=object)
+    old = prev[rng.integers(0, prev.size, k)]
+    codes = np.where((ub == 2565) & (np.arange(k) % 2 == 0), old, beyond)
+    extras.append(unk.with_columns(cluster_code=pl.Series(codes.astype(str)), cid=pl.lit(-2)))
+    out = copies(pick_per_year(rng, disb_cluster, by, counts_for("spend_date_outside_window", basis)), "outside")
+    extras.append(out.with_columns(posted_on=date_series(dt.date(2021, 6, 1), rng.integers(0, 122, out.height))))
+    zero = copies(pick_per_year(rng, disb_cluster, by, counts_for("spend_zero_dash", basis)), "zero")
+    extras.append(zero.with_columns(amount=pl.lit(0, dtype=pl.Int64), remark=pl.lit("ยกเลิกรายการ")))
+    sp = pl.concat([sp] + extras)
+
+    # document numbers: per office and budget year, in posting order
+    sp = sp.sort(["office_idx", "budget_year", "posted_on", "sid"]).with_columns(
+        seq=pl.int_range(1, pl.len() + 1).over(["office_idx", "budget_year"])
+    )
+    width = max(5, len(str(int(sp["seq"].max()))))
+    sp = sp.with_columns(
+        doc_no=pl.format(
+            "{}{}-{}",
+            pl.col("office_idx").replace_strict(list(range(12)), [c.upper() for c in spec.OFFICE_CODES], return_dtype=pl.String),
+            (pl.col("budget_year") % 100).cast(pl.String),
+            pl.col("seq").cast(pl.String).str.zfill(width),
+        )
+    ).sort("sid")
+
+    n = sp.height
+    by = sp["budget_year"].to_numpy()
+    role = sp["role"].to_numpy()
+    tx = sp["tx"].to_numpy()
+    clean = role == "clean"
+    posted = sp["posted_on"]
+    # duplicates: the identical row again in a later monthly file
+    elig_dup = clean & (posted <= dt.date(2022, 7, 31)).to_numpy()
+    dup_src = pick_per_year(rng, elig_dup, by, counts_for("spend_duplicate_document", basis))
+    coded_ok = clean & ~dup_src
+    blocked = name_refs_blocked(plan_rows).with_columns(blocked=pl.lit(True))
+    name_ok = ~sp.join(blocked.rename({"year": "budget_year"}), on=["budget_year", "cid"], how="left", maintain_order="left")["blocked"].fill_null(False).to_numpy()
+    renamed = world.clusters.filter((pl.col("year") == 2565) & pl.col("renamed")).select("cid")
+    blocked64 = blocked.filter(pl.col("year") == 2564).select("cid")
+    ren_cids = renamed.join(blocked64, on="cid", how="anti")["cid"].to_numpy()
+    g = sp["g"].to_numpy()
+    cid = sp["cid"].to_numpy()
+    serial = pick_per_year(rng, coded_ok, by, counts_for("spend_excel_serial_date", basis))
+    yce = pick_per_year(rng, coded_ok, by, counts_for("spend_year_ce", basis))
+    ysh = pick_per_year(rng, coded_ok & ~yce, by, counts_for("spend_year_short", basis))
+    thai = pick_per_year(rng, coded_ok & ~serial, by, counts_for("spend_thai_digits", basis))
+    thai_col = rng.integers(0, 3, n)  # 0 amount, 1 posted_on, 2 document_no
+    byname = pick_per_year(rng, coded_ok & (g >= 0) & name_ok, by, counts_for("spend_cluster_by_name", basis))
+    oldname = pick_per_year(rng, coded_ok & np.isin(cid, ren_cids) & (by == 2565) & ~byname, by, counts_for("spend_cluster_old_name", basis))
+
+    # files: posting month; duplicate copies one or two months later
+    key_to_file = {f"{k[0]}_{k[1]:02d}": p.path for k, p in fplans.items()}
+    sp = sp.with_columns(
+        mkey=_month_file(pl.col("posted_on")),
+        dup_src=pl.Series(dup_src),
+        cluster_ref=pl.Series(np.where(g < 0, 3, np.where(byname, 1, np.where(oldname, 2, 0)))),
+        cluster_ref_old=pl.Series(oldname),
+        year_style=pl.Series(np.where(yce, 1, np.where(ysh, 2, 0))),
+        thai_col=pl.Series(np.where(thai, thai_col, -1)),
+        serial=pl.Series(serial),
+        paren=pl.Series(rng.random(n) < 0.5),
+        payee_dashed=pl.Series(rng.random(n) < 0.1),
+        u=pl.Series(rng.random(n)),
+    ).with_columns(file=pl.col("mkey").replace_strict(key_to_file, return_dtype=pl.String))
+    dups = sp.filter(pl.col("dup_src")).with_columns(role=pl.lit("dup"), dup_src=pl.lit(False))
+    shift = rng.integers(1, 3, dups.height)
+    dmonth = (dups["posted_on"].dt.year().cast(pl.Int64) * 12 + dups["posted_on"].dt.month().cast(pl.Int64) - 1 + pl.Series(shift)).to_numpy()
+    dkeys = pl.select(
+        pl.format("{}_{}", pl.Series(dmonth // 12 + 543).cast(pl.String), pl.Series(dmonth % 12 + 1).cast(pl.String).str.zfill(2))
+    ).to_series()
+    dups = dups.with_columns(mkey=pl.Series(dkeys, dtype=pl.String)).with_columns(
+        file=pl.col("mkey").replace_strict(key_to_file, return_dtype=pl.String)
+    )
+    sp = pl.concat([sp, dups])
+    sp = sp.join(file_lookup(fplans), on="file", how="left", maintain_order="left")
+    n = sp.height
+    is_xlsx = sp["is_xlsx"].to_numpy()
+    # date / amount styles: drawn per row; duplicate copies inherit their original's
+    dstyle = date_styles(rng, is_xlsx)
+    dstyle = np.where(sp["serial"].to_numpy(), fmt.D_SERIAL, dstyle)
+    dstyle = np.where(sp["thai_col"].to_numpy() == 1, fmt.D_DMY, dstyle)
+    astyle = np.where(
+        is_xlsx,
+        np.where(rng.random(n) < 0.7, fmt.A_NUMBER, fmt.A_COMMA2),
+        styles(rng, n, {fmt.A_COMMA2: 0.6, fmt.A_PLAIN2: 0.2, fmt.A_COMMA0: 0.15, fmt.A_BAHT: 0.05}),
+    )
+    astyle = np.where(sp["thai_col"].to_numpy() == 0, fmt.A_COMMA2, astyle)
+    sp = sp.with_columns(date_style=pl.Series(dstyle), amount_style=pl.Series(astyle))
+    orig = sp.filter(pl.col("dup_src")).select("sid", o_date=pl.col("date_style"), o_amt=pl.col("amount_style"))
+    sp = sp.join(orig, on="sid", how="left", maintain_order="left").with_columns(
+        date_style=pl.when(pl.col("role") == "dup").then(pl.col("o_date")).otherwise(pl.col("date_style")),
+        amount_style=pl.when(pl.col("role") == "dup").then(pl.col("o_amt")).otherwise(pl.col("amount_style")),
+    ).drop("o_date", "o_amt").with_columns(
+        date_style=pl.when(~pl.col("is_xlsx") & (pl.col("date_style") == fmt.D_CELL)).then(pl.lit(fmt.D_DMY)).otherwise(pl.col("date_style")),
+        amount_style=pl.when(~pl.col("is_xlsx") & (pl.col("amount_style") == fmt.A_NUMBER)).then(pl.lit(fmt.A_COMMA2)).otherwise(pl.col("amount_style")),
+    )
+    role = sp["role"].to_numpy()
+    tx = sp["tx"].to_numpy()
+    staged = np.isin(role, ["clean", "zero"])
+    thai_c = sp["thai_col"].to_numpy()
+    entries = [
+        ("spend_duplicate_document|document_no", role == "dup"),
+        ("spend_cluster_unknown|cluster_code", role == "unknown"),
+        ("spend_date_outside_window|posted_on", role == "outside"),
+        ("spend_commitment|transaction_type", staged & (tx == TX_COMMIT)),
+        ("spend_refund_later|amount_thb", staged & (tx == TX_REFUND)),
+        ("spend_carry_over|remark", staged & sp["carry"].to_numpy()),
+        ("spend_programme_wide|cluster_code", (role == "clean") & (sp["g"].to_numpy() < 0)),
+        ("spend_zero_dash|amount_thb", role == "zero"),
+        ("spend_excel_serial_date|posted_on", staged & sp["serial"].to_numpy()),
+        ("spend_cluster_old_name|cluster_code", staged & sp["cluster_ref_old"].to_numpy()),
+        ("spend_cluster_by_name|cluster_code", staged & (sp["cluster_ref"].to_numpy() == 1)),
+        ("spend_year_ce|budget_fiscal_year", staged & (sp["year_style"].to_numpy() == 1)),
+        ("spend_year_short|budget_fiscal_year", staged & (sp["year_style"].to_numpy() == 2)),
+        ("spend_thai_digits|amount_thb", staged & (thai_c == 0)),
+        ("spend_thai_digits|posted_on", staged & (thai_c == 1)),
+        ("spend_thai_digits|document_no", staged & (thai_c == 2)),
+    ]
+    reason = {"dup": "duplicate_document", "unknown": "cluster_unknown", "outside": "date_outside_fiscal_year"}
+    sp = sp.with_columns(
+        status=pl.when(pl.col("role").is_in(["clean", "zero"])).then(pl.lit(STAGED)).otherwise(pl.lit(QUAR)),
+        reason=pl.col("role").replace_strict(reason, default=None, return_dtype=pl.String),
+        kinds=kinds_column(entries, n),
+        nd=pl.lit(None, dtype=pl.String),
+    )
+    # order inside each file: office block, posting date, document number
+    sp = sp.sort(["file", "office_idx", "posted_on", "doc_no", "role"]).with_columns(
+        pos=pl.int_range(1, pl.len() + 1).over("file").cast(pl.Float64) * 10
+    )
+    # subtotal rows after each office block and blank rows, in the files that have them
+    nd_rows = []
+    sub_files = [p.path for p in fplans.values() if p.subtotals]
+    sub = (
+        sp.filter(pl.col("file").is_in(sub_files))
+        .group_by("file", "office_idx")
+        .agg(pos=pl.col("pos").max() + 5, amount=pl.col("amount").sum())
+        .sort("file", "office_idx")
+    )
+    nd_rows.append(sub.with_columns(nd=pl.lit("total"), reason=pl.lit("total_row"),
+                                    kinds=pl.lit(["spend_subtotal_row|"], dtype=pl.List(pl.String))))
+    for p in fplans.values():
+        if p.blanks:
+            pos = sp.filter(pl.col("file") == p.path)["pos"].to_numpy()
+            bp = blank_positions(rng, pos, p.blanks)
+            nd_rows.append(pl.DataFrame({"file": [p.path] * bp.size, "pos": bp}).with_columns(
+                office_idx=pl.lit(0), amount=pl.lit(0), nd=pl.lit("blank"), reason=pl.lit("blank_row"),
+                kinds=pl.lit(["spend_blank_row|"], dtype=pl.List(pl.String))))
+    nd = pl.concat([x.with_columns(pl.col("office_idx").cast(pl.Int64), pl.col("amount").cast(pl.Int64)) for x in nd_rows], how="vertical")
+    nd = nd.with_columns(status=pl.lit(NONDATA))
+    sp = pl.concat([sp, nd], how="diagonal")
+    return sp
+
+
+# --------------------------------------------------------------------------------------
+# outcome surveys
+# --------------------------------------------------------------------------------------
+def _cert_table() -> list[str]:
+    out = []
+    for mask in range(256):
+        out.append(";".join(c for i, c in enumerate(spec.CERTIFICATIONS) if mask >> i & 1))
+    return out
+
+
+def surveys(world: World, fplans: dict[tuple, FilePlan], reg_rows: pl.DataFrame) -> pl.DataFrame:
+    rng = rng_for(world.seed, "defects:outcomes")
+    parts = world.parts.join(world.enterprises.select("eid", "entity", "tax_id", "ce_code"), on="eid", how="left", maintain_order="left")
+    basis_e = {y: int((parts["year"] == y).sum()) for y in spec.FY}
+    py_ = parts["year"].to_numpy()
+    ne = parts.height
+    b_only = pick_per_year(rng, np.ones(ne, dtype=bool), py_, counts_for("survey_baseline_only", basis_e))
+    a_only = pick_per_year(rng, ~b_only, py_, counts_for("survey_after_only", basis_e))
+    # component values (baht, before calibration)
+    s0 = np.maximum(np.round(parts["revenue"].to_numpy() * rng.uniform(0.9, 1.1, ne) / 100) * 100, 200_000)
+    growth = np.clip(rng.normal(0.18, 0.15, ne), -0.15, 0.8)
+    ds = s0 * growth
+    cr = s0 * rng.uniform(0.01, 0.06, ne)
+    inv = np.where(rng.random(ne) < 0.35, 0.0, s0 * rng.lognormal(np.log(0.08), 0.7, ne))
+    emp0 = parts["employees"].to_numpy()
+    emp1 = emp0 + rng.poisson(0.8, ne)
+    cert0 = np.where(rng.random(ne) < 0.5, 1 << rng.integers(0, 8, ne), 0)
+    cert1 = cert0 | np.where(rng.random(ne) < 0.6, 1 << rng.integers(0, 8, ne), 0)
+    reg_on = parts["registered_on"]
+    base_day = reg_on + pl.duration(days=pl.Series(rng.integers(3, 41, ne)))
+    fy_end = pl.Series([spec.fy_end(int(y)) for y in spec.FY]).gather((py_ == 2565).astype(np.int64))
+    after_day = fy_end - pl.duration(days=pl.Series(rng.integers(0, 81, ne)))
+    after_day = pl.select(pl.max_horizontal(after_day, base_day + pl.duration(days=60))).to_series()
+    common = parts.select("year", "cid", "code", "eid", "entity", "tax_id", "ce_code").with_columns(
+        ent_i=pl.int_range(0, pl.len()),
+    )
+    base = common.with_columns(round=pl.lit(0), surveyed_on=base_day, emp=pl.Series(emp0), cert=pl.Series(cert0), newp=pl.lit(0)).filter(pl.Series(~a_only))
+    after = common.with_columns(round=pl.lit(1), surveyed_on=after_day, emp=pl.Series(emp1), cert=pl.Series(cert1),
+                                newp=pl.Series(rng.poisson(1.5, ne))).filter(pl.Series(~b_only))
+    rows = pl.concat([base, after]).with_columns(role=pl.lit("clean"))
+    n = rows.height
+    ry = rows["year"].to_numpy()
+    rnd = rows["round"].to_numpy()
+    ent_i = rows["ent_i"].to_numpy()
+    basis_r = {y: int((ry == y).sum()) for y in spec.FY}
+    both = ~(b_only | a_only)[ent_i]
+    # duplicates first (their originals stay free of coded defects), then row defects
+    dup_src = pick_per_year(rng, both, ry, counts_for("survey_duplicate", basis_r))
+    free = both & ~dup_src
+    unit = pick_per_year(rng, free, ry, counts_for("survey_million_baht", basis_r))
+    perc = pick_per_year(rng, free & ~unit & (rnd == 1), ry, counts_for("survey_cost_percentage", basis_r))
+    bad_ent = np.zeros(ne, dtype=bool)
+    bad_ent[ent_i[unit | perc]] = True
+    mism = pick_per_year(rng, free & ~unit & ~perc & (rnd == 1), ry, counts_for("survey_value_mismatch", basis_r))
+    ok = ~unit & ~perc
+    serial = pick_per_year(rng, ok & ~dup_src, ry, counts_for("survey_excel_serial_date", basis_r))
+    thai = pick_per_year(rng, ok & ~dup_src & ~serial, ry, counts_for("survey_thai_digits", basis_r))
+    thai_col = rng.integers(0, 3, n)  # 0 annual_sales, 1 surveyed_on, 2 employees
+    induced = ok & both & bad_ent[ent_i]
+    # calibration: reported value of the accepted after rows sums to the target
+    delta = np.where(rng.random(n) < 0.5, -1, 1) * rng.uniform(0.03, 0.30, n)
+    comp = (ds + cr + inv)[ent_i]
+    f = {}
+    for y in spec.FY:
+        sel = (ry == y) & (rnd == 1) & ok
+        w = comp[sel] * np.where(mism[sel], 1 + delta[sel], 1.0)
+        f[y] = spec.HEADLINE[y]["economic_value"] * world.scale / w.sum()
+    fe = np.where(parts["year"].to_numpy() == 2564, f[2564], f[2565])
+    s1 = np.maximum(np.round((s0 + fe * ds) / 100) * 100, 200_000).astype(np.int64)
+    cr1 = (np.round(fe * cr / 100) * 100).astype(np.int64)
+    inv1 = (np.round(fe * inv / 100) * 100).astype(np.int64)
+    s0 = s0.astype(np.int64)
+    sales = np.where(rnd == 0, s0[ent_i], s1[ent_i])
+    r_val = (s1 - s0 + cr1 + inv1)[ent_i]
+    diff = np.maximum(np.abs(r_val) * np.abs(delta), 10_000) * np.sign(delta)
+    reported = np.where(mism, r_val + np.round(diff / 100) * 100, r_val).astype(np.int64)
+    rows = rows.with_columns(
+        sales=pl.Series(sales),
+        cost=pl.Series(np.where(rnd == 0, 0, cr1[ent_i])),
+        invest=pl.Series(np.where(rnd == 0, 0, inv1[ent_i])),
+        reported=pl.Series(np.where(rnd == 0, 0, reported)),
+        computed=pl.Series(np.where(rnd == 0, 0, r_val)),
+        unit=pl.Series(unit),
+        perc=pl.Series(perc),
+        perc_val=pl.Series(rng.integers(5, 26, n)),
+        mism=pl.Series(mism),
+        dup_src=pl.Series(dup_src),
+        serial=pl.Series(serial),
+        thai_col=pl.Series(np.where(thai, thai_col, -1)),
+        induced=pl.Series(induced),
+        b_only=pl.Series(b_only[ent_i] & (rnd == 0)),
+        a_only=pl.Series(a_only[ent_i] & (rnd == 1)),
+    )
+    # surveyed enterprises that never registered
+    extras = []
+    for y in spec.FY:
+        k = counts_for("survey_unregistered", basis_e)[y]
+        acts = world.clusters.filter((pl.col("year") == y) & pl.col("active"))
+        cl = acts.gather(rng.integers(0, acts.height, k))
+        personal = rng.random(k) < 0.3
+        tid = np.where(personal, world.ids.personal(k), world.ids.juristic(k))
+        s = np.round(rng.uniform(400_000, 9_000_000, k) / 100) * 100
+        rd = rng.integers(0, 2, k)
+        extras.append(
+            cl.select("year", "cid", "code").with_columns(
+                eid=pl.lit(-1), entity=pl.lit(E_COMPANY), tax_id=pl.Series(tid), ce_code=pl.lit(-1), ent_i=pl.lit(-1),
+                round=pl.Series(rd), surveyed_on=date_series(spec.fy_start(y), rng.integers(30, 330, k)),
+                emp=pl.Series(rng.integers(2, 40, k)), cert=pl.lit(0), newp=pl.Series(rng.integers(0, 3, k)),
+                role=pl.lit("unregistered"), sales=pl.Series(s.astype(np.int64)),
+                cost=pl.Series(np.where(rd == 1, np.round(s * 0.03 / 100) * 100, 0).astype(np.int64)),
+                invest=pl.lit(0), reported=pl.Series(np.where(rd == 1, np.round(s * 0.12 / 100) * 100, 0).astype(np.int64)),
+                computed=pl.lit(0), unit=pl.lit(False), perc=pl.lit(False), perc_val=pl.lit(0), mism=pl.lit(False),
+                dup_src=pl.lit(False), serial=pl.lit(False), thai_col=pl.lit(-1), induced=pl.lit(False),
+                b_only=pl.lit(False), a_only=pl.lit(False),
+            )
+        )
+    rows = pl.concat([rows] + [e.select(rows.columns).cast(rows.schema) for e in extras])
+    files = {y: fplans[(y,)].path for y in spec.FY}
+    rows = rows.with_columns(file=pl.col("year").replace_strict(files, return_dtype=pl.String), u=pl.Series(rng.random(rows.height)))
+    # sheet order: cluster, enterprise, round; unregistered rows anywhere
+    rows = rows.sort(["file", "code", "eid", "round", "u"]).with_columns(
+        pos=pl.int_range(1, pl.len() + 1).over("file").cast(pl.Float64) * 10
+    )
+    maxpos = rows.group_by("file").agg(mp=pl.col("pos").max())
+    rows = rows.join(maxpos, on="file", how="left", maintain_order="left")
+    rows = rows.with_columns(
+        pos=pl.when(pl.col("role") == "unregistered").then((pl.col("u") * pl.col("mp")).floor() + 5).otherwise(pl.col("pos"))
+    )
+    width = max(5, len(str(int(rows.group_by("file").len()["len"].max()))))
+    rows = rows.sort(["file", "pos"]).with_columns(
+        survey_id=pl.format(
+            "SV{}-{}", (pl.col("year") % 100).cast(pl.String),
+            pl.int_range(1, pl.len() + 1).over("file").cast(pl.String).str.zfill(width),
+        )
+    )
+    # duplicate copies: identical row later in the sheet
+    d = rows.filter(pl.col("dup_src"))
+    d = d.with_columns(
+        pos=pl.col("pos") + 1 + (pl.Series(rng.random(d.height)) * (pl.col("mp") - pl.col("pos"))).floor() + 0.5,
+        role=pl.lit("dup"),
+    )
+    rows = pl.concat([rows, d]).drop("mp")
+    rows = rows.join(file_lookup(fplans), on="file", how="left", maintain_order="left")
+    n = rows.height
+    is_xlsx = rows["is_xlsx"].to_numpy()
+    role = rows["role"].to_numpy()
+    dstyle = date_styles(rng, is_xlsx)
+    dstyle = np.where(rows["serial"].to_numpy(), fmt.D_SERIAL, dstyle)
+    dstyle = np.where(rows["thai_col"].to_numpy() == 1, fmt.D_DMY, dstyle)
+    entity = rows["entity"].to_numpy()
+    ref_style = np.where(
+        entity == E_CE, styles(rng, n, {0: 0.4, 1: 0.1, 2: 0.35, 3: 0.15}), styles(rng, n, {0: 0.85, 1: 0.15})
+    )
+    amt_style = np.where(is_xlsx, np.where(rng.random(n) < 0.75, fmt.A_NUMBER, fmt.A_COMMA0),
+                         styles(rng, n, {fmt.A_COMMA2: 0.3, fmt.A_COMMA0: 0.4, fmt.A_PLAIN0: 0.3}))
+    amt_style = np.where(rows["thai_col"].to_numpy() == 0, fmt.A_COMMA0, amt_style)
+    rows = rows.with_columns(
+        date_style=pl.Series(dstyle), ref_style=pl.Series(ref_style), amt_style=pl.Series(amt_style),
+        base_dash=pl.Series(rng.random(n) < 0.6),
+    )
+    # copies inherit the styles of their original
+    orig = rows.filter(pl.col("dup_src") & (pl.col("role") != "dup")).select(
+        "year", "eid", "round", o_d=pl.col("date_style"), o_r=pl.col("ref_style"), o_a=pl.col("amt_style"), o_b=pl.col("base_dash"))
+    rows = rows.join(orig, on=["year", "eid", "round"], how="left", maintain_order="left").with_columns(
+        date_style=pl.when(pl.col("role") == "dup").then(pl.col("o_d")).otherwise(pl.col("date_style")),
+        ref_style=pl.when(pl.col("role") == "dup").then(pl.col("o_r")).otherwise(pl.col("ref_style")),
+        amt_style=pl.when(pl.col("role") == "dup").then(pl.col("o_a")).otherwise(pl.col("amt_style")),
+        base_dash=pl.when(pl.col("role") == "dup").then(pl.col("o_b")).otherwise(pl.col("base_dash")),
+    ).drop("o_d", "o_r", "o_a", "o_b")
+    role = rows["role"].to_numpy()
+    real = role == "clean"
+    unit = rows["unit"].to_numpy() & real
+    perc = rows["perc"].to_numpy() & real
+    staged = real & ~unit & ~perc
+    tc = rows["thai_col"].to_numpy()
+    entries = [
+        ("survey_baseline_only|round", staged & rows["b_only"].to_numpy()),
+        ("survey_after_only|round", staged & rows["a_only"].to_numpy()),
+        ("survey_round_missing_induced|round", staged & rows["induced"].to_numpy()),
+        ("survey_unregistered|enterprise_ref", role == "unregistered"),
+        ("survey_duplicate|survey_id", role == "dup"),
+        ("survey_million_baht|annual_sales_thb", unit),
+        ("survey_cost_percentage|cost_reduction_thb", perc),
+        ("survey_value_mismatch|reported_economic_value_thb", staged & rows["mism"].to_numpy()),
+        ("survey_excel_serial_date|surveyed_on", staged & rows["serial"].to_numpy()),
+        ("survey_thai_digits|annual_sales_thb", staged & (tc == 0)),
+        ("survey_thai_digits|surveyed_on", staged & (tc == 1)),
+        ("survey_thai_digits|employees", staged & (tc == 2)),
+    ]
+    reason = np.where(role == "dup", "duplicate_survey", np.where(role == "unregistered", "enterprise_unregistered",
+                      np.where(unit, "amount_unit_suspect", np.where(perc, "cost_reduction_percentage", ""))))
+    rows = rows.with_columns(
+        status=pl.Series(np.where(staged, STAGED, QUAR)),
+        reason=pl.Series(reason).replace("", None),
+        kinds=kinds_column(entries, n),
+        nd=pl.lit(None, dtype=pl.String),
+    )
+    return rows
+
+
+CERT_TABLE = _cert_table()
