@@ -66,8 +66,10 @@ outcomes
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import reduce
 
 import polars as pl
 
@@ -79,6 +81,22 @@ REPAIR_THAI_DIGITS = "thai_digits"
 REPAIR_TEXT_CLEANED = "text_cleaned"
 REPAIR_TAX_ID_LEADING_ZERO = "tax_id_leading_zero"
 REPAIR_AMOUNT_MILLION_BAHT = "amount_million_baht"
+# The repair codes of docs/reason-codes.md this layer applies, in the order `_repairs` lists
+# them. Each is a bit in a per-row mask while columns are typed (cheap to combine), turned
+# into the list once at the end. (`cluster_name_resolved` belongs to the validation layer.)
+REPAIR_CODES = (
+    REPAIR_THAI_DIGITS,
+    REPAIR_TEXT_CLEANED,
+    "year_ce",
+    "year_short",
+    "excel_serial_date",
+    REPAIR_TAX_ID_LEADING_ZERO,
+    "tsic_leading_zero",
+    "name_abbreviation",
+    "province_alias",
+    REPAIR_AMOUNT_MILLION_BAHT,
+)
+_REPAIR_BITS = {code: 1 << position for position, code in enumerate(REPAIR_CODES)}
 
 
 # Working columns of the per-column frame: the raw text and its cleaned form.
@@ -374,15 +392,17 @@ def _typed_columns(name: str, build: _Builder, raw: RawRead) -> pl.DataFrame:
     repairs = list(typed.repairs)
     if typed.reads_digits:
         repairs.append(pl.when(text.has_thai_digits(RAW)).then(pl.lit(REPAIR_THAI_DIGITS)))
-    repair_list = (
-        pl.concat_list([r.cast(pl.String) for r in repairs]) if repairs else pl.lit([], dtype=pl.List(pl.String))
+    repair_mask = reduce(
+        operator.or_,
+        [r.replace_strict(_REPAIR_BITS, default=0, return_dtype=pl.Int32).fill_null(0) for r in repairs],
+        pl.lit(0, dtype=pl.Int32),
     ).alias(f"__repairs_{name}")
 
     def computed(frame: pl.DataFrame) -> pl.DataFrame:
         frame = frame.with_columns(text.clean_text(RAW).alias(_CLEAN)).with_columns(typed.values)
         if typed.derived:
             frame = frame.with_columns(typed.derived)
-        return frame.with_columns(repair_list).drop(_CLEAN)
+        return frame.with_columns(repair_mask).drop(_CLEAN)
 
     values = raw.data.select(pl.col(name).alias(_RAW))
     if not typed.per_distinct_value:
@@ -397,12 +417,19 @@ def normalise(source: contract.Source, raw: RawRead) -> pl.DataFrame:
     pieces = [_typed_columns(name, build, raw) for name, build in COLUMN_KINDS[source.name].items()]
     lineage = raw.data.select("_sheet", "_row_number", "_row_kind", "_extra", "_raw_values")
     combined = pl.concat([lineage, *pieces], how="horizontal")
-    repair_columns = [f"__repairs_{name}" for name in COLUMN_KINDS[source.name]]
-    applied_repairs = (
-        pl.when(pl.col("_row_kind") == ROW_DATA)
-        .then(pl.concat_list(repair_columns).list.drop_nulls().list.unique(maintain_order=True))
-        .otherwise(pl.lit([], dtype=pl.List(pl.String)))
+    repair_mask = reduce(operator.or_, [pl.col(f"__repairs_{name}") for name in COLUMN_KINDS[source.name]])
+    combined = combined.with_columns(
+        pl.when(pl.col("_row_kind") == ROW_DATA).then(repair_mask).otherwise(0).alias("__repair_mask")
     )
+    # Few distinct masks: spell each out as a list once, then join.
+    mask_lists = combined.select(pl.col("__repair_mask").unique()).with_columns(
+        pl.concat_list(
+            pl.when(pl.col("__repair_mask") & bit != 0).then(pl.lit(code)) for code, bit in _REPAIR_BITS.items()
+        )
+        .list.drop_nulls()
+        .alias("_repairs")
+    )
+    combined = combined.join(mask_lists, on="__repair_mask", how="left", maintain_order="left")
     typed_names = [c for piece in pieces for c in piece.columns if not c.startswith("__")]
     file_year = pl.lit(raw.relative_path).str.extract(r"(?:^|[_/])(\d{4})(?:[_.]|$)", 1).cast(pl.Int32)
     return combined.select(
@@ -412,7 +439,7 @@ def normalise(source: contract.Source, raw: RawRead) -> pl.DataFrame:
         "_row_number",
         "_row_kind",
         *typed_names,
-        applied_repairs.alias("_repairs"),
+        "_repairs",
         "_extra",
         "_raw_values",
     )
