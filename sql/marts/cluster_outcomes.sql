@@ -41,9 +41,9 @@ value AS (
     SELECT fiscal_year, cluster_code,
            sum(economic_value_computed_thb) AS economic_value_computed_thb,
            sum(economic_value_reported_thb) AS economic_value_reported_thb,
-           sum(jobs_created) AS jobs_created,
-           sum(new_products) AS new_products,
-           sum(certifications_gained) AS certifications_gained,
+           sum(jobs_created)::BIGINT AS jobs_created,
+           sum(new_products)::BIGINT AS new_products,
+           sum(certifications_gained)::BIGINT AS certifications_gained,
            count(*) FILTER (WHERE NOT round_missing) AS enterprises_with_both_rounds,
            count(*) FILTER (WHERE reported_value_mismatch) AS reported_value_mismatches
     FROM core.fct_outcome GROUP BY fiscal_year, cluster_code

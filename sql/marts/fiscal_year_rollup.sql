@@ -10,8 +10,8 @@ WITH clusters AS (
            sum(spend_committed_thb) AS spend_committed_clusters_thb,
            sum(economic_value_computed_thb) AS economic_value_computed_thb,
            sum(economic_value_reported_thb) AS economic_value_reported_thb,
-           sum(jobs_created) AS jobs_created,
-           sum(new_products) AS new_products
+           sum(jobs_created)::BIGINT AS jobs_created,
+           sum(new_products)::BIGINT AS new_products
     FROM marts.cluster_outcomes GROUP BY fiscal_year
 ),
 programme_wide AS (
