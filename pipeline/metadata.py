@@ -5,6 +5,8 @@ from __future__ import annotations
 import dagster as dg
 import duckdb
 
+from pipeline.catalog import apply_comments
+
 # Every step that writes the build database runs in this pool; dagster.yaml limits it to one
 # step at a time, so overlapping runs queue instead of failing on DuckDB's write lock.
 BUILD_POOL = "duckdb_build"
@@ -13,6 +15,8 @@ PREVIEW_ROWS = 5
 
 
 def table_metadata(connection: duckdb.DuckDBPyConnection, schema: str, table: str, preview: bool = True) -> dict:
+    """Comments the table from the catalog, then describes it for the Dagster UI."""
+    apply_comments(connection, schema, table)
     columns = connection.execute(
         """
         SELECT column_name, data_type, coalesce(comment, '')

@@ -3,6 +3,7 @@
 
 import dagster as dg
 
+from pipeline.catalog import table_description
 from pipeline.metadata import BUILD_POOL, table_metadata
 from pipeline.resources import WarehouseResource
 from pipeline.sql_models import SqlModel, discover_models
@@ -14,7 +15,7 @@ def model_asset(model: SqlModel) -> dg.AssetsDefinition:
         group_name=model.schema,
         deps=[dg.AssetKey(list(reference)) for reference in model.references],
         kinds={"duckdb", "sql"},
-        description=model.description or None,
+        description=table_description(model.schema, model.table) or model.description or None,
         pool=BUILD_POOL,
     )
     def _materialise(warehouse: WarehouseResource) -> dg.MaterializeResult:
