@@ -398,3 +398,23 @@ def test_certifications_split_on_semicolons():
 def test_cluster_ref(raw, expected, is_code):
     assert evaluate(codes.cluster_ref, raw) == expected
     assert evaluate(lambda e: codes.is_cluster_code(codes.cluster_ref(e)), raw) is is_code
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("15,000.00-", -15_000.0), ("+500", 500.0), ("-1,000-", None), ("(-5)", None), ("\u22121,000", -1_000.0),
+     ("\u2013", 0.0), ("1,000.50 THB", 1_000.5), ("฿ 500", 500.0)],
+)
+def test_parse_amount_other_ledger_layouts(raw, expected):
+    assert evaluate(amounts.parse_amount, raw) == expected
+
+
+def test_repair_codes_are_those_of_the_reason_code_list():
+    from pathlib import Path
+
+    from pipeline.ingest.normalise import REPAIR_CODES
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "reason-codes.md").read_text(encoding="utf-8")
+    repairs_section = doc.split("## Repairs", 1)[1].split("\n## ", 1)[0]
+    for code in REPAIR_CODES:
+        assert f"| `{code}` |" in repairs_section, code

@@ -426,3 +426,42 @@ def test_csv_record_wider_than_any_single_line_is_not_truncated(tmp_path):
     extra = json.loads(read.data["_extra"].item())
     assert extra["_column_30"] == "extra11"  # 10 + note + 7 + 12 fields
     assert read.data["tax_id"].item() == COMPANY_ID
+
+
+@pytest.mark.parametrize("source", contract.SOURCES, ids=lambda s: s.name)
+def test_every_header_spelling_is_unambiguous(source):
+    from pipeline.ingest.read import header_lookup
+
+    lookup = header_lookup(source)
+    # Thai + canonical per column, plus a million-baht variant per `(บาท` / `_thb` column.
+    expected = 2 * len(source.columns) + sum(
+        ("(บาท" in c.thai) + c.canonical.endswith("_thb") for c in source.columns
+    )
+    assert lookup.height == expected
+    assert lookup["key"].n_unique() == lookup.height
+
+
+def test_bom_does_not_hide_the_first_header(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + csv_text([REGISTRATION_HEADERS, registration_row("E-1")]).encode())
+    read = read_raw_file(path, contract.REGISTRATIONS, tmp_path)
+    assert read.data["application_no"].to_list() == ["E-1"]  # the first column, right after the BOM
+    assert "เลขที่ใบสมัคร" in raw_values(read, 2)
+
+
+def test_workbook_with_only_empty_sheets_is_file_empty(tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.create_sheet("second")
+    path = tmp_path / "empty.xlsx"
+    workbook.save(path)
+    assert rejection(path).code == "file_empty"
+
+
+def test_xlsx_headers_only_is_accepted_with_no_rows(tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active.append([c.thai for c in contract.OUTCOMES.columns])
+    path = tmp_path / "outcome_survey_2564.xlsx"
+    workbook.save(path)
+    read = read_raw_file(path, contract.OUTCOMES, tmp_path)
+    assert read.data.height == 0
+    assert read.header_row_number == 1

@@ -394,7 +394,8 @@ def _typed_columns(name: str, build: _Builder, raw: RawRead) -> pl.DataFrame:
         repairs.append(pl.when(text.has_thai_digits(RAW)).then(pl.lit(REPAIR_THAI_DIGITS)))
     repair_mask = reduce(
         operator.or_,
-        [r.replace_strict(_REPAIR_BITS, default=0, return_dtype=pl.Int32).fill_null(0) for r in repairs],
+        # No default: a code missing from REPAIR_CODES fails loudly instead of vanishing.
+        [r.replace_strict(_REPAIR_BITS, return_dtype=pl.Int32).fill_null(0) for r in repairs],
         pl.lit(0, dtype=pl.Int32),
     ).alias(f"__repairs_{name}")
 

@@ -65,11 +65,16 @@ _BINARY_SIGNATURES = {
     b"7z\xbc\xaf": "a 7-zip archive",
 }
 _CANDIDATE_SEPARATORS = (",", ";", "\t")
+# `(บาท)` / `(บาท/ปี)` in a header becomes `(ล้านบาท)` / `(ล้านบาท/ปี)` when the unit is million.
+_BAHT_UNIT = "(บาท"
+_MILLION_BAHT_UNIT = contract.MILLION_BAHT_MARKER.removesuffix(")")
 
 # cp874 decodes almost any byte, so its text must also look like Thai/ASCII: characters outside
 # printable ASCII, the Thai block and common typography, and Thai above/below marks that follow
 # no Thai letter, are signs of another encoding (e.g. Latin-1 `é` becomes a Thai tone mark).
-_CP874_ODD_CHARACTER = re.compile(r"[^\t\n\r\x20-\x7e\u0e01-\u0e5b\u00a0\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u2026\u20ac]")
+_CP874_ODD_CHARACTER = re.compile(
+    r"[^\t\n\r\x20-\x7e\u0e01-\u0e5b\u00a0\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u2026\u20ac]"
+)
 _THAI_CHARACTER = re.compile(r"[\u0e01-\u0e5b]")
 _ORPHAN_THAI_MARK = re.compile(r"(?<![\u0e01-\u0e4e])[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
 _MAX_ODD_SHARE = 0.01
@@ -89,11 +94,12 @@ class FileRejected(Exception):
 class RawRead:
     """A raw file read as strings, with the facts the file manifest records.
 
-    data columns: one String column per canonical name of the source (optional columns the
-    file lacks are null), then `_extra` (JSON object of unknown columns, header -> value; null
-    when the file has none or they are all blank in that row), `_row_number` (Int64, the row
-    number the office sees), `_sheet` (String; null for CSV), `_row_kind` (`data`, `blank_row`,
-    `total_row`), `_raw_values` (JSON object of all the row's cells as read, header -> value).
+    data columns: one String column per canonical name of the source, in contract order
+    (optional columns the file lacks are null), then `_row_number` (Int64, the row number the
+    office sees), `_sheet` (String; null for CSV), `_row_kind` (`data`, `blank_row`,
+    `total_row`), `_raw_values` (JSON object of all the row's cells as read, header -> value)
+    and `_extra` (JSON object of the unknown columns, header -> value; null when the file has
+    none or they are all blank in that row). Title rows are not in `data`; see `title_rows`.
     """
 
     data: pl.DataFrame
@@ -148,8 +154,8 @@ def header_lookup(source: contract.Source) -> pl.DataFrame:
     for column in source.columns:
         thai_language = "th" if _thai_letters(column.thai) else None
         spellings = [(column.thai, thai_language, False), (column.canonical, "en", False)]
-        if "(บาท" in column.thai:
-            million_header = column.thai.replace("(บาท", "(" + contract.MILLION_BAHT_MARKER[1:-1])
+        if _BAHT_UNIT in column.thai:
+            million_header = column.thai.replace(_BAHT_UNIT, _MILLION_BAHT_UNIT)
             spellings.append((million_header, thai_language, True))
         if column.canonical.endswith("_thb"):
             spellings.append((column.canonical.removesuffix("_thb") + "_mthb", "en", True))
