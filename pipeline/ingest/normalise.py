@@ -12,10 +12,12 @@ Lineage (all sources)
   non-data rows)
 - `_extra`, `_raw_values`: as in RawRead (JSON objects, header -> value as read)
 
-Invalid flags: every parsed column `<col>` has `<col>_invalid` (Boolean): true where the cell
-is not blank but could not be read (or, for amounts, is outside ±1e12 baht). So `<col>` null
-and `<col>_invalid` false means blank. Text columns are cleaned (zero-width characters removed,
-whitespace trimmed and collapsed; blank -> null) and have no flag.
+Invalid flags: every parsed column `<col>` (years, dates, amounts, counts, coded values,
+offices, provinces, TSIC, community-enterprise codes, consent, enterprise_ref) has
+`<col>_invalid` (Boolean): true where the cell is not blank but could not be read (or, for
+amounts, is outside ±1e12 baht). So `<col>` null and `<col>_invalid` false means blank. Tax IDs
+carry `<col>_status` instead (see ids.py). Text columns are cleaned (zero-width characters
+removed, whitespace trimmed and collapsed; blank -> null) and have no flag.
 
 cluster_plans
 - seq Int64; cluster_code, predecessor_code String (a code upper-cased without spaces, else the
@@ -285,7 +287,12 @@ def _enterprise_ref(name: str, _: RawRead) -> _Typed:
         .when(status == ids.TAX_ID_CHECKSUM)
         .then(pl.lit("tax_id"))
     )
-    ref = pl.when(kind == "tax_id").then(tax_id).when(kind == "community_enterprise_code").then(pl.col(ce_code))
+    ref = (
+        pl.when(kind == "tax_id")
+        .then(tax_id)
+        .when(kind == "community_enterprise_code")
+        .then(pl.col(ce_code))
+    )
     repair = pl.when((kind == "tax_id") & (status == ids.TAX_ID_REPAIRED)).then(
         pl.lit(REPAIR_TAX_ID_LEADING_ZERO)
     )
@@ -406,11 +413,14 @@ def _typed_columns(name: str, build: _Builder, raw: RawRead) -> pl.DataFrame:
         return frame.with_columns(repair_mask).drop(_CLEAN)
 
     values = raw.data.select(pl.col(name).alias(_RAW))
-    if not typed.per_distinct_value:
-        return computed(values).drop(_RAW)
-    distinct = computed(values.unique())
-    joined = values.join(distinct, on=_RAW, how="left", nulls_equal=True, maintain_order="left")
-    return joined.drop(_RAW)
+    if typed.per_distinct_value:
+        distinct = computed(values.unique())
+        result = values.join(distinct, on=_RAW, how="left", nulls_equal=True, maintain_order="left")
+    else:
+        result = computed(values)
+    # The column's main value first, then its flags.
+    first = [name] if name in result.columns else []
+    return result.select(*first, pl.exclude(_RAW, name))
 
 
 def normalise(source: contract.Source, raw: RawRead) -> pl.DataFrame:
@@ -425,7 +435,8 @@ def normalise(source: contract.Source, raw: RawRead) -> pl.DataFrame:
     # Few distinct masks: spell each out as a list once, then join.
     mask_lists = combined.select(pl.col("__repair_mask").unique()).with_columns(
         pl.concat_list(
-            pl.when(pl.col("__repair_mask") & bit != 0).then(pl.lit(code)) for code, bit in _REPAIR_BITS.items()
+            pl.when((pl.col("__repair_mask") & bit) != 0).then(pl.lit(code))
+            for code, bit in _REPAIR_BITS.items()
         )
         .list.drop_nulls()
         .alias("_repairs")

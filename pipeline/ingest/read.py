@@ -432,10 +432,10 @@ def _sheet_table(
     else:
         extra_json = pl.lit(None, dtype=pl.String)
 
-    present = set(canonical_of.values())
+    absent = [name for name in source.canonical_names if name not in set(canonical_of.values())]
     frame = body.select(
         *[pl.col(column).alias(canonical) for column, canonical in canonical_of.items()],
-        *[pl.lit(None, dtype=pl.String).alias(name) for name in source.canonical_names if name not in present],
+        *[pl.lit(None, dtype=pl.String).alias(name) for name in absent],
         extra_json.alias("_extra"),
         pl.col("_row_number"),
         pl.col("_sheet"),
