@@ -94,6 +94,7 @@ def test_cp874_csv_with_title_blank_total_rows_and_an_extra_column(tmp_path):
     assert json.loads(read.data["_extra"][0]) == {"หมายเหตุภายใน": "โทรกลับ"}
     assert read.data["_extra"][2] is None  # extra column blank in that row
     assert raw_values(read, 6)["ชื่อสถานประกอบการ"] == "บจก.ชาดี"
+    assert read.data["pdpa_consent"][0] == "ใช่"  # no `\r` left from the CRLF line ends
     assert read.data.columns[: len(contract.REGISTRATIONS.canonical_names)] == contract.REGISTRATIONS.canonical_names
 
     typed = normalise(contract.REGISTRATIONS, read)

@@ -32,7 +32,7 @@ import numpy as np
 import polars as pl
 
 from pipeline import contract
-from pipeline.ingest.text import clean_text, non_blank_or_null
+from pipeline.ingest.text import clean_text, let, non_blank_or_null
 
 # Row kinds in `_row_kind` (non-data kinds are the reason codes of docs/reason-codes.md).
 ROW_DATA = "data"
@@ -405,21 +405,19 @@ def _sheet_table(
     }
     extra = [c for c in kept["column"].to_list() if c not in canonical_of]
 
-    # Each cell trimmed once (regex-free); the row kind is decided from these.
-    trimmed = {c: f"__trimmed_{c}" for c in cells}
-    body = body.with_columns(non_blank_or_null(pl.col(c)).alias(trimmed[c]) for c in cells)
+    # The row kind is decided from trimmed cells (regex-free, cheap enough to compute inline).
     all_required_present = pl.all_horizontal(
-        pl.col(trimmed[column]).is_not_null()
+        non_blank_or_null(pl.col(column)).is_not_null()
         for column, canonical in canonical_of.items()
         if canonical in source.required_names
     )
-    first_value = pl.coalesce(pl.col(trimmed[c]) for c in cells)
-    row_kind = (
-        pl.when(first_value.is_null())
+    row_kind = let(
+        pl.coalesce(non_blank_or_null(pl.col(c)) for c in cells),
+        lambda first_value: pl.when(first_value.is_null())
         .then(pl.lit(ROW_BLANK))
         .when(first_value.str.starts_with(contract.TOTAL_ROW_MARKER) & ~all_required_present)
         .then(pl.lit(ROW_TOTAL))
-        .otherwise(pl.lit(ROW_DATA))
+        .otherwise(pl.lit(ROW_DATA)),
     )
     raw_values = pl.struct(
         [pl.col(column).alias(name) for column, name in cell_for_json.items()]
