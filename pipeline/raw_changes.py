@@ -1,0 +1,94 @@
+"""Which raw files are new, changed or removed since the sensor last looked, by content.
+
+A file's identity is its path under RAW_DATA_DIR and the SHA-256 of its bytes, computed by
+`pipeline.landing.scan_raw_files` (the same hash the landing assets record), so touching a file
+without changing it is no change, and a rewritten file with new bytes is one. The sensor keeps
+the last seen state as its cursor (JSON of path -> sha256) and derives the run key from the
+digest of the whole state: the same content never gets a second run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.contract import SOURCES
+from pipeline.landing import scan_raw_files
+
+CURSOR_VERSION = 1
+RUN_KEY_PREFIX = "raw-content-"
+SHOWN_PATHS = 5
+
+
+def snapshot(raw_root: Path) -> dict[str, str]:
+    """Every raw file of every source: path relative to `raw_root` -> SHA-256 of its content."""
+    files: dict[str, str] = {}
+    for source in SOURCES:
+        scanned = scan_raw_files(raw_root, source)
+        files.update(zip(scanned["source_file"].to_list(), scanned["sha256"].to_list(), strict=True))
+    return dict(sorted(files.items()))
+
+
+def content_digest(files: Mapping[str, str]) -> str:
+    """One SHA-256 over the sorted (path, file hash) pairs: equal iff paths and contents are equal."""
+    canonical = json.dumps(sorted(files.items()), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def run_key(files: Mapping[str, str]) -> str:
+    return RUN_KEY_PREFIX + content_digest(files)
+
+
+@dataclass(frozen=True)
+class RawChanges:
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+    def summary(self) -> str:
+        parts = []
+        for label, paths in (("new", self.added), ("changed", self.changed), ("removed", self.removed)):
+            if paths:
+                shown = ", ".join(paths[:SHOWN_PATHS]) + (f", … ({len(paths) - SHOWN_PATHS} more)" if len(paths) > SHOWN_PATHS else "")
+                parts.append(f"{len(paths)} {label}: {shown}")
+        return "; ".join(parts) if parts else "no change"
+
+    def counts(self) -> str:
+        return f"{len(self.added)} new, {len(self.changed)} changed, {len(self.removed)} removed"
+
+
+def compare(previous: Mapping[str, str] | None, current: Mapping[str, str]) -> RawChanges:
+    """What changed from `previous` (None: never looked, so everything is new) to `current`."""
+    previous = previous or {}
+    return RawChanges(
+        added=tuple(sorted(set(current) - set(previous))),
+        changed=tuple(sorted(p for p in set(current) & set(previous) if current[p] != previous[p])),
+        removed=tuple(sorted(set(previous) - set(current))),
+    )
+
+
+def encode_cursor(files: Mapping[str, str]) -> str:
+    return json.dumps(
+        {"version": CURSOR_VERSION, "digest": content_digest(files), "files": dict(sorted(files.items()))},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def decode_cursor(cursor: str | None) -> dict[str, str] | None:
+    """The state stored by `encode_cursor`; None when there is none (or it is unreadable)."""
+    if not cursor:
+        return None
+    try:
+        value = json.loads(cursor)
+    except ValueError:
+        return None
+    if not isinstance(value, dict) or value.get("version") != CURSOR_VERSION or not isinstance(value.get("files"), dict):
+        return None
+    return {str(path): str(sha) for path, sha in value["files"].items()}
