@@ -3,6 +3,7 @@
 
 import dagster as dg
 
+from pipeline.alerts import MARTS_FRESHNESS_POLICY
 from pipeline.catalog import table_description
 from pipeline.metadata import BUILD_POOL, table_metadata
 from pipeline.resources import WarehouseResource
@@ -17,6 +18,7 @@ def model_asset(model: SqlModel) -> dg.AssetsDefinition:
         kinds={"duckdb", "sql"},
         description=table_description(model.schema, model.table) or model.description or None,
         pool=BUILD_POOL,
+        freshness_policy=MARTS_FRESHNESS_POLICY if model.schema == "marts" else None,
     )
     def _materialise(warehouse: WarehouseResource) -> dg.MaterializeResult:
         # Schema and table come from the file's own path in sql/, never from data.
