@@ -1,0 +1,68 @@
+"""The programme report (static HTML) and the marts exported for BI tools, from the published warehouse."""
+
+import dagster as dg
+
+from pipeline.report.exports import export_marts, mart_tables
+from pipeline.report.paths import exports_dir, report_path
+from pipeline.report.render import build_report
+from pipeline.resources import WarehouseResource
+
+PUBLISHED = dg.AssetKey(["warehouse", "published"])
+REPORT_SOURCES = [
+    dg.AssetKey(["marts", "fiscal_year_rollup"]),
+    dg.AssetKey(["marts", "cluster_outcomes"]),
+    dg.AssetKey(["marts", "province_outcomes"]),
+    dg.AssetKey(["marts", "spending_by_channel"]),
+    dg.AssetKey(["audit", "quarantine"]),
+    dg.AssetKey(["audit", "file_manifest"]),
+]
+
+
+@dg.asset(
+    key=["reports", "programme_report"],
+    group_name="reports",
+    deps=[*REPORT_SOURCES, PUBLISHED],
+    kinds={"html", "plotly"},
+    description="The programme report: headline figures of each fiscal year against the announced ones, "
+    "clusters by value per baht, spend by channel and activity, budget utilisation, regions and provinces, "
+    "data quality. One self-contained HTML file (REPORTS_DIR/programme_report.html) that opens without a "
+    "network, rendered from the published warehouse opened read-only.",
+)
+def programme_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    rendered = build_report(warehouse.settings().warehouse_path, report_path())
+    context.log.info(f"report written to {rendered.path} in {rendered.seconds:.2f} s")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(rendered.path)),
+            "url": dg.MetadataValue.url(rendered.path.resolve().as_uri()),
+            "size_bytes": rendered.size_bytes,
+            "render_seconds": rendered.seconds,
+            "charts": rendered.charts,
+            "fiscal_years": ", ".join(str(year) for year in rendered.fiscal_years),
+        }
+    )
+
+
+@dg.asset(
+    key=["reports", "mart_exports"],
+    group_name="reports",
+    deps=[*(dg.AssetKey(["marts", table]) for table in mart_tables()), PUBLISHED],
+    kinds={"parquet", "csv"},
+    description="Every mart of the published warehouse as Parquet and as a CSV that Excel opens correctly "
+    "(UTF-8 with BOM, formula-like text neutralised), in REPORTS_DIR/exports/.",
+)
+def mart_exports(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    folder = exports_dir()
+    exported = export_marts(warehouse.settings().warehouse_path, folder)
+    listing = "\n".join(
+        ["| table | rows | parquet | csv |", "|---|---|---|---|"]
+        + [f"| {e.table} | {e.rows} | {e.parquet.name} | {e.csv.name} |" for e in exported]
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(folder)),
+            "url": dg.MetadataValue.url(folder.resolve().as_uri()),
+            "files": dg.MetadataValue.md(listing),
+            "tables": len(exported),
+        }
+    )
