@@ -8,6 +8,7 @@ what is only doubtful.
 from dataclasses import dataclass
 
 import dagster as dg
+import polars as pl
 
 from pipeline.metadata import BUILD_POOL
 from pipeline.resources import WarehouseResource
@@ -78,6 +79,13 @@ SQL_CHECKS = (
 )
 
 
+def _json_ready(frame: pl.DataFrame) -> pl.DataFrame:
+    """Decimals and dates as JSON can carry them."""
+    return frame.with_columns(
+        pl.col(pl.Decimal).cast(pl.Float64), pl.col(pl.Date, pl.Datetime).cast(pl.String)
+    )
+
+
 def sql_check(check: SqlCheck) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=dg.AssetKey(list(check.asset)),
@@ -94,7 +102,7 @@ def sql_check(check: SqlCheck) -> dg.AssetChecksDefinition:
             severity=dg.AssetCheckSeverity.ERROR if check.blocking else dg.AssetCheckSeverity.WARN,
             metadata={
                 "offending_rows": offending.height,
-                "examples": dg.MetadataValue.json(offending.head(SHOWN_ROWS).to_dicts()),
+                "examples": dg.MetadataValue.json(_json_ready(offending.head(SHOWN_ROWS)).to_dicts()),
             },
         )
 

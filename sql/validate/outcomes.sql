@@ -1,8 +1,12 @@
 -- Candidate survey rows: cluster reference resolved against that year's plan, and whether the
--- surveyed enterprise has an accepted registration of the same fiscal year (by tax ID, or by
--- community-enterprise code).
+-- surveyed enterprise has an accepted registration of the same fiscal year. The survey names
+-- it by tax ID or community-enterprise code; for a community enterprise the tax ID given may
+-- be its chair's, which the registration carries too.
 WITH registered AS (
-    SELECT DISTINCT fiscal_year, enterprise_id, enterprise_key FROM staging.registrations
+    SELECT DISTINCT fiscal_year, enterprise_id AS reference, enterprise_id, enterprise_key FROM staging.registrations
+    UNION
+    SELECT DISTINCT fiscal_year, tax_id, enterprise_id, enterprise_key FROM staging.registrations
+    WHERE entity_type = 'community_enterprise' AND tax_id_status IN ('ok', 'repaired')
 )
 SELECT o.* REPLACE (
            CASE WHEN NOT o.cluster_ref_is_code AND ref.cluster_code IS NOT NULL
@@ -23,8 +27,8 @@ LEFT JOIN staging.cluster_reference ref
  AND ref.reference_key = CASE WHEN o.cluster_ref_is_code THEN o.cluster_ref
                               ELSE regexp_replace(lower(replace(o.cluster_ref, 'คลัสเตอร์', '')), '\s+', '', 'g') END
 LEFT JOIN registered by_tax_id
-  ON by_tax_id.fiscal_year = o.fiscal_year AND by_tax_id.enterprise_id = o.enterprise_ref
+  ON by_tax_id.fiscal_year = o.fiscal_year AND by_tax_id.reference = o.enterprise_ref
 LEFT JOIN registered by_community_code
   ON by_community_code.fiscal_year = o.fiscal_year
- AND by_community_code.enterprise_id = o.enterprise_ref_community_enterprise_code
+ AND by_community_code.reference = o.enterprise_ref_community_enterprise_code
 WHERE o._row_kind = 'data'
