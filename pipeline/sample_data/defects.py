@@ -3,7 +3,7 @@
 Every row frame returned here has, besides its source-specific values and style columns:
 ``file`` (path relative to the raw folder), ``pos`` (order inside the file), ``status``
 (staged | quarantined | non_data), ``reason`` (quarantine / non-data code or null) and
-``kinds`` (list of ``"<defect kind>|<canonical column>"``).
+``rid`` (row id); each function also returns a defect log (rid, kind, column).
 
 Rules that keep the headline figures exact (see the table in ``__init__``):
 * quarantined rows are EXTRA rows (extra enterprises, duplicates, copies), except in the
@@ -20,6 +20,8 @@ import datetime as dt
 
 import numpy as np
 import polars as pl
+
+from pipeline import contract
 
 from . import fmt, ids, spec
 from .entities import (
@@ -47,12 +49,30 @@ def pick_per_year(rng, eligible: np.ndarray, year: np.ndarray, counts: dict[int,
     return out
 
 
-def kinds_column(entries: list[tuple[str, np.ndarray]], n: int) -> pl.Series:
-    if not entries:
-        return pl.Series("kinds", [[] for _ in range(n)], dtype=pl.List(pl.String))
-    df = pl.DataFrame({f"k{i}": m for i, (_, m) in enumerate(entries)})
-    exprs = [pl.when(pl.col(f"k{i}")).then(pl.lit(k)) for i, (k, _) in enumerate(entries)]
-    return df.select(kinds=pl.concat_list(exprs).list.drop_nulls()).to_series()
+class Log:
+    """Defect log: one entry (rid, kind, column) per injected defect."""
+
+    def __init__(self) -> None:
+        self.parts: list[pl.DataFrame] = []
+
+    def add(self, rid: np.ndarray, mask: np.ndarray | None, entry: str) -> None:
+        kind, col = entry.split("|")
+        r = rid if mask is None else rid[np.asarray(mask, dtype=bool)]
+        if r.size:
+            self.parts.append(
+                pl.DataFrame({"rid": np.asarray(r, dtype=np.int64)}).with_columns(
+                    kind=pl.lit(kind), column=pl.lit(col or None, dtype=pl.String)
+                )
+            )
+
+    def add_all(self, rid: np.ndarray, entries: list[tuple[str, np.ndarray]]) -> None:
+        for entry, mask in entries:
+            self.add(rid, mask, entry)
+
+    def frame(self) -> pl.DataFrame:
+        if not self.parts:
+            return pl.DataFrame(schema={"rid": pl.Int64, "kind": pl.String, "column": pl.String})
+        return pl.concat(self.parts)
 
 
 def counts_for(kind: str, basis: dict[int, int]) -> dict[int, int]:
@@ -90,18 +110,25 @@ def file_lookup(plans: dict[tuple, FilePlan]) -> pl.DataFrame:
 def plans(world: World, fplans: dict[tuple, FilePlan]) -> pl.DataFrame:
     rng = rng_for(world.seed, "defects:cluster_plans")
     out = []
+    log = Log()
+    next_rid = 0
+    prefix_cids = np.empty(0, dtype=np.int64)
     for year in spec.FY:
         c = world.clusters.filter(pl.col("year") == year).sort("seq")
         n = c.height
         ones = np.ones(n, dtype=bool)
         renamed = c["renamed"].to_numpy()
         active = c["active"].to_numpy()
+        cid = c["cid"].to_numpy()
+        # a continuing cluster without predecessor link keeps its Thai name and its
+        # (sector, lead province): never renamed, never written without the prefix
+        cont = (c["kind"] == "A").to_numpy() & ~renamed & ~np.isin(cid, prefix_cids)
+        pred_missing = pick(rng, cont, rh(0.10 * (c["kind"] == "A").sum())) if year == 2565 else np.zeros(n, dtype=bool)
         spacing = pick(rng, ones, rh(0.05 * n))
-        prefix = pick(rng, ~spacing & ~renamed, rh(0.05 * n))
+        prefix = pick(rng, ~spacing & ~renamed & ~pred_missing, rh(0.05 * n))
+        prefix_cids = cid[prefix]
         alias = pick(rng, ones, rh(0.15 * n))
         alloc_text = pick(rng, ones, rh(0.30 * n)) if year == 2564 else np.zeros(n, dtype=bool)
-        cont = (c["kind"] == "A").to_numpy()
-        pred_missing = pick(rng, cont, rh(0.10 * cont.sum())) if year == 2565 else np.zeros(n, dtype=bool)
         over = c["over"].to_numpy() & active
         ne = world.parts.filter(pl.col("year") == year).group_by("cid").len()
         n_ent = c.join(ne, on="cid", how="left", maintain_order="left")["len"].fill_null(0).to_numpy()
@@ -117,7 +144,11 @@ def plans(world: World, fplans: dict[tuple, FilePlan]) -> pl.DataFrame:
         ]
         if million:
             entries.append(("plan_million_baht|budget_allocated_thb", ones))
+        rid = np.arange(next_rid, next_rid + n)
+        next_rid += n
+        log.add_all(rid, entries)
         rows = c.with_columns(
+            rid=pl.Series(rid),
             file=pl.lit(fplans[(year,)].path),
             pos=pl.col("seq").cast(pl.Float64) * 10,
             status=pl.lit(STAGED),
@@ -128,20 +159,24 @@ def plans(world: World, fplans: dict[tuple, FilePlan]) -> pl.DataFrame:
             alloc_style=pl.Series(np.where(alloc_text, rng.integers(1, 3, n), 0)),
             pred_shown=pl.Series(~pred_missing),
             target_ent=pl.Series(target),
-            kinds=kinds_column(entries, n),
             nd=pl.lit(None, dtype=pl.String),
         )
         # the same cluster listed a second time, name without the prefix, right below
         src = pick(rng, active & ~prefix & ~spacing, rh(0.03 * n))
+        drid = np.arange(next_rid, next_rid + int(src.sum()) + 1)
+        next_rid += drid.size
+        log.add(drid[:-1], None, "plan_duplicate_cluster|cluster_code")
+        log.add(drid[-1:], None, "plan_total_row|")
         dup = rows.filter(pl.Series(src)).with_columns(
+            rid=pl.Series(drid[:-1]),
             pos=pl.col("pos") + 5,
             status=pl.lit(QUAR),
             reason=pl.lit("duplicate_cluster"),
             name_style=pl.lit(2),
             prov_alias=pl.lit(-1),
-            kinds=pl.lit(["plan_duplicate_cluster|cluster_code"], dtype=pl.List(pl.String)),
         )
         total = rows.head(1).with_columns(
+            rid=pl.lit(int(drid[-1]), dtype=pl.Int64),
             pos=pl.lit(1e12),
             status=pl.lit(NONDATA),
             reason=pl.lit("total_row"),
@@ -149,11 +184,10 @@ def plans(world: World, fplans: dict[tuple, FilePlan]) -> pl.DataFrame:
             target_ent=pl.lit(int(target.sum())),
             target_ev_m=pl.lit(float(np.round(c["target_ev_m"].sum(), 1))),
             alloc_style=pl.lit(0),
-            kinds=pl.lit(["plan_total_row|"], dtype=pl.List(pl.String)),
             nd=pl.lit("total"),
         )
-        out.append(pl.concat([rows, dup, total]))
-    return pl.concat(out)
+        out.append(pl.concat([rows, dup, total], how="vertical_relaxed"))
+    return pl.concat(out, how="vertical_relaxed"), log.frame()
 
 
 def name_refs_blocked(plan_rows: pl.DataFrame) -> pl.DataFrame:
@@ -250,7 +284,7 @@ def registrations(world: World, fplans: dict[tuple, FilePlan], plan_rows: pl.Dat
         before = rng.random(k) < 0.5
         d0 = np.where(before, -rng.integers(1, 61, k), (spec.fy_end(year) - spec.fy_start(year)).days + rng.integers(1, 46, k))
         extras.append(e.with_columns(registered_on=date_series(spec.fy_start(year), d0)))
-    rows = pl.concat([base] + [x.select(base.columns) for x in extras])
+    rows = pl.concat([base] + [x.select(base.columns) for x in extras], how="vertical_relaxed")
     n = rows.height
     year = rows["year"].to_numpy()
     role = rows["role"].to_numpy()
@@ -326,6 +360,8 @@ def registrations(world: World, fplans: dict[tuple, FilePlan], plan_rows: pl.Dat
         ("reg_employees_text|employees", emp_text),
         ("reg_revenue_text_baht|annual_revenue_thb", rev_baht),
     ]
+    log = Log()
+    log.add_all(np.arange(n), entries)
     reason = {
         "dup": "duplicate_registration", "scientific": "tax_id_unreadable", "checksum": "tax_id_checksum",
         "personal": "tax_id_personal_for_juristic", "unknown": "cluster_unknown", "outside": "date_outside_fiscal_year",
@@ -350,7 +386,7 @@ def registrations(world: World, fplans: dict[tuple, FilePlan], plan_rows: pl.Dat
         phone_plain=pl.Series(rng.random(n) < 0.25),
         consent=pl.Series(consent),
         extra_note=pl.Series(rng.random(n) < 0.15),
-        kinds=kinds_column(entries, n),
+        rid=pl.Series(np.arange(n)),
         nd=pl.lit(None, dtype=pl.String),
         u=pl.Series(rng.random(n)),
     )
@@ -373,189 +409,225 @@ def registrations(world: World, fplans: dict[tuple, FilePlan], plan_rows: pl.Dat
             (pl.col("pos") / 10).cast(pl.Int64).cast(pl.String).str.zfill(width),
         )
     )
-    return rows
+    return rows, log.frame()
 
 
 # --------------------------------------------------------------------------------------
 # spending
 # --------------------------------------------------------------------------------------
-def _month_file(posted: pl.Expr) -> pl.Expr:
-    return pl.format(
-        "{}_{}",
-        (posted.dt.year() + 543).cast(pl.String),
-        posted.dt.month().cast(pl.String).str.zfill(2),
-    )
+SP_ROLE = pl.Enum(["clean", "zero", "dup", "unknown", "outside", "total", "blank"])
+STATUS = pl.Enum([STAGED, QUAR, NONDATA])
+REMARK_CARRY, REMARK_REFUND, REMARK_CANCEL = 100, 101, 102
+EPOCH = dt.date(1970, 1, 1)
 
 
-def spending(world: World, fplans: dict[tuple, FilePlan], plan_rows: pl.DataFrame) -> pl.DataFrame:
+def _days(d: dt.date) -> int:
+    return (d - EPOCH).days
+
+
+def spending(world: World, fplans: dict[tuple, FilePlan], plan_rows: pl.DataFrame):
+    """Spending rows. Kept in compact dtypes and ordered with numpy (10+ million rows at
+    --scale 1000): no big joins or sorts in here."""
     rng = rng_for(world.seed, "defects:spending")
-    sp = world.spending.with_columns(role=pl.lit("clean"), remark=pl.col("remark_i").replace_strict(
-        list(range(len(spec.REMARKS))), list(spec.REMARKS), return_dtype=pl.String))
-    sp = sp.with_columns(remark=pl.when(pl.col("tx") == TX_REFUND).then(pl.lit(spec.REFUND_REMARK)).otherwise(pl.col("remark")))
-    basis = {y: int((sp["budget_year"] == y).sum()) for y in spec.FY}
-    by = sp["budget_year"].to_numpy()
+    sp = world.spending
     tx = sp["tx"].to_numpy()
-    # carry-over: budget-2564 disbursements posted Oct 2564 - Feb 2565
+    by = sp["budget_year"].to_numpy()
+    src = sp["src"].to_numpy()
+    day = sp["posted_on"].cast(pl.Int32).to_numpy().copy()
+    remark = np.where(tx == TX_REFUND, REMARK_REFUND, sp["remark_i"].to_numpy()).astype(np.int8)
+    basis = {y: int((by == y).sum()) for y in spec.FY}
+    # carry-over: budget-2564 disbursements posted Oct 2564 - Feb 2565; their refunds follow
     co = pick_per_year(rng, tx == TX_DISB, by, counts_for("spend_carry_over", basis))
-    co_day = rng.integers(0, 150, sp.height)
-    new_date = date_series(dt.date(2021, 10, 1), co_day)
+    day = np.where(co, _days(dt.date(2021, 10, 1)) + rng.integers(0, 150, day.size), day).astype(np.int32)
+    remark = np.where(co, REMARK_CARRY, remark).astype(np.int8)
+    later = rng.integers(30, 121, day.size)
+    for y in spec.FY:
+        moved = co & (by == y) & (src >= 0)
+        if not moved.any():
+            continue
+        lut = np.full(int(src.max()) + 1, -1, dtype=np.int64)
+        lut[src[moved]] = day[moved]
+        ref = (tx == TX_REFUND) & (by == y)
+        md = np.full(day.size, -1, dtype=np.int64)
+        md[ref] = lut[src[ref]]
+        hit = md >= 0
+        day = np.where(hit, np.minimum(md + later, _days(spec.DATA_END)), day).astype(np.int32)
     sp = sp.with_columns(
-        posted_on=pl.when(pl.Series(co)).then(new_date).otherwise(pl.col("posted_on")),
-        remark=pl.when(pl.Series(co)).then(pl.lit(spec.CARRY_OVER_MARKER)).otherwise(pl.col("remark")),
+        posted_on=pl.Series(day).cast(pl.Date),
+        remark_i=pl.Series(remark),
         carry=pl.Series(co),
+        role=pl.lit("clean").cast(SP_ROLE),
+        ucode=pl.lit(-1, dtype=pl.Int32),
     )
-    moved = sp.filter(pl.col("carry") & (pl.col("src") >= 0)).select("budget_year", "src", moved_date=pl.col("posted_on"))
-    later = rng.integers(30, 121, sp.height)
-    sp = sp.join(moved, on=["budget_year", "src"], how="left", maintain_order="left").with_columns(
-        posted_on=pl.when((pl.col("tx") == TX_REFUND) & pl.col("moved_date").is_not_null())
-        .then(pl.min_horizontal(pl.col("moved_date") + pl.duration(days=pl.Series(later)), pl.lit(spec.DATA_END)))
-        .otherwise(pl.col("posted_on"))
-    ).drop("moved_date")
 
     # extra rows: unknown cluster, posted outside the window, zero amount `-`
-    extras = []
     disb_cluster = (tx == TX_DISB) & (sp["g"].to_numpy() >= 0) & ~co
     next_sid = [int(sp["sid"].max()) + 1]
 
     def copies(mask, role):
         d = sp.filter(pl.Series(mask))
-        d = d.with_columns(sid=pl.int_range(next_sid[0], next_sid[0] + d.height, dtype=pl.Int64), role=pl.lit(role), src=pl.lit(-1))
+        d = d.with_columns(sid=pl.int_range(next_sid[0], next_sid[0] + d.height, dtype=pl.Int32),
+                           role=pl.lit(role).cast(SP_ROLE), src=pl.lit(-1, dtype=pl.Int32))
         next_sid[0] += d.height
         return d
 
     unk = copies(pick_per_year(rng, disb_cluster, by, counts_for("spend_cluster_unknown", basis)), "unknown")
     k = unk.height
     listed = {y: world.clusters.filter(pl.col("year") == y).height for y in spec.FY}
-    prev = world.clusters.filter(pl.col("year") == 2564)["code"].to_numpy()
+    prev = world.clusters.filter(pl.col("year") == 2564)["code"].to_list()
     ub = unk["budget_year"].to_numpy()
-    beyond = np.array([f"CL{y % 100}-{listed[y] + 11 + j:0{max(3, len(str(listed[y])))}d}" for j, y in enumerate(ub)], dtype=object)
-    old = prev[rng.integers(0, prev.size, k)]
-    codes = np.where((ub == 2565) & (np.arange(k) % 2 == 0), old, beyond)
-    extras.append(unk.with_columns(cluster_code=pl.Series(codes.astype(str)), cid=pl.lit(-2)))
+    ucodes = [f"CL{y % 100}-{listed[y] + 11 + j:0{max(3, len(str(listed[y])))}d}" for y in spec.FY for j in range(max(1, k))]
+    n_b = max(1, k)
+    uidx = np.where(ub == 2564, np.arange(k), n_b + np.arange(k))
+    old_i = 2 * n_b + rng.integers(0, len(prev), k)
+    uidx = np.where((ub == 2565) & (np.arange(k) % 2 == 0), old_i, uidx)
+    ucodes = ucodes + prev
+    world.extra["spend_unknown_codes"] = ucodes
+    extras = [unk.with_columns(ucode=pl.Series(uidx.astype(np.int32)), cid=pl.lit(-2, dtype=pl.Int32))]
     out = copies(pick_per_year(rng, disb_cluster, by, counts_for("spend_date_outside_window", basis)), "outside")
     extras.append(out.with_columns(posted_on=date_series(dt.date(2021, 6, 1), rng.integers(0, 122, out.height))))
     zero = copies(pick_per_year(rng, disb_cluster, by, counts_for("spend_zero_dash", basis)), "zero")
-    extras.append(zero.with_columns(amount=pl.lit(0, dtype=pl.Int64), remark=pl.lit("ยกเลิกรายการ")))
-    sp = pl.concat([sp] + extras)
+    extras.append(zero.with_columns(amount=pl.lit(0, dtype=pl.Int64), remark_i=pl.lit(REMARK_CANCEL, dtype=pl.Int8)))
+    sp = pl.concat([sp] + extras, how="vertical")
+    del extras, unk, out, zero
 
     # document numbers: per office and budget year, in posting order
-    sp = sp.sort(["office_idx", "budget_year", "posted_on", "sid"]).with_columns(
-        seq=pl.int_range(1, pl.len() + 1).over(["office_idx", "budget_year"])
-    )
-    width = max(5, len(str(int(sp["seq"].max()))))
-    sp = sp.with_columns(
-        doc_no=pl.format(
-            "{}{}-{}",
-            pl.col("office_idx").replace_strict(list(range(12)), [c.upper() for c in spec.OFFICE_CODES], return_dtype=pl.String),
-            (pl.col("budget_year") % 100).cast(pl.String),
-            pl.col("seq").cast(pl.String).str.zfill(width),
-        )
-    ).sort("sid")
-
     n = sp.height
-    by = sp["budget_year"].to_numpy()
-    role = sp["role"].to_numpy()
+    office = sp["office_idx"].to_numpy().astype(np.int64)
+    by = sp["budget_year"].to_numpy().astype(np.int64)
+    day = sp["posted_on"].cast(pl.Int32).to_numpy()
+    sid = sp["sid"].to_numpy()
+    order = np.lexsort((sid, day, by, office))
+    grp = (office * 10_000 + by)[order]
+    start = np.r_[True, grp[1:] != grp[:-1]]
+    first_idx = np.maximum.accumulate(np.where(start, np.arange(n), 0))
+    seq = np.empty(n, dtype=np.int32)
+    seq[order] = (np.arange(n) - first_idx + 1).astype(np.int32)
+    world.extra["doc_width"] = max(5, len(str(int(seq.max()))))
+
+    role = sp["role"].to_physical().to_numpy().astype(np.int64)
+    R = {name: i for i, name in enumerate(SP_ROLE.categories.to_list())}
     tx = sp["tx"].to_numpy()
-    clean = role == "clean"
-    posted = sp["posted_on"]
+    clean = role == R["clean"]
     # duplicates: the identical row again in a later monthly file
-    elig_dup = clean & (posted <= dt.date(2022, 7, 31)).to_numpy()
+    elig_dup = clean & (day <= _days(dt.date(2022, 7, 31)))
     dup_src = pick_per_year(rng, elig_dup, by, counts_for("spend_duplicate_document", basis))
     coded_ok = clean & ~dup_src
-    blocked = name_refs_blocked(plan_rows).with_columns(blocked=pl.lit(True))
-    name_ok = ~sp.join(blocked.rename({"year": "budget_year"}), on=["budget_year", "cid"], how="left", maintain_order="left")["blocked"].fill_null(False).to_numpy()
-    renamed = world.clusters.filter((pl.col("year") == 2565) & pl.col("renamed")).select("cid")
-    blocked64 = blocked.filter(pl.col("year") == 2564).select("cid")
-    ren_cids = renamed.join(blocked64, on="cid", how="anti")["cid"].to_numpy()
-    g = sp["g"].to_numpy()
+    blocked = name_refs_blocked(plan_rows)
     cid = sp["cid"].to_numpy()
+    g = sp["g"].to_numpy()
+    name_ok = np.ones(n, dtype=bool)
+    for y in spec.FY:
+        bc = blocked.filter(pl.col("year") == y)["cid"].to_numpy()
+        name_ok &= ~((by == y) & np.isin(cid, bc))
+    renamed = world.clusters.filter((pl.col("year") == 2565) & pl.col("renamed"))["cid"].to_numpy()
+    ren_cids = renamed[~np.isin(renamed, blocked.filter(pl.col("year") == 2564)["cid"].to_numpy())]
     serial = pick_per_year(rng, coded_ok, by, counts_for("spend_excel_serial_date", basis))
     yce = pick_per_year(rng, coded_ok, by, counts_for("spend_year_ce", basis))
     ysh = pick_per_year(rng, coded_ok & ~yce, by, counts_for("spend_year_short", basis))
     thai = pick_per_year(rng, coded_ok & ~serial, by, counts_for("spend_thai_digits", basis))
-    thai_col = rng.integers(0, 3, n)  # 0 amount, 1 posted_on, 2 document_no
+    thai_col = np.where(thai, rng.integers(0, 3, n), -1)  # 0 amount, 1 posted_on, 2 document_no
     byname = pick_per_year(rng, coded_ok & (g >= 0) & name_ok, by, counts_for("spend_cluster_by_name", basis))
     oldname = pick_per_year(rng, coded_ok & np.isin(cid, ren_cids) & (by == 2565) & ~byname, by, counts_for("spend_cluster_old_name", basis))
+    cluster_ref = np.where(g < 0, 3, np.where(byname, 1, np.where(oldname, 2, 0)))
 
     # files: posting month; duplicate copies one or two months later
-    key_to_file = {f"{k[0]}_{k[1]:02d}": p.path for k, p in fplans.items()}
-    sp = sp.with_columns(
-        mkey=_month_file(pl.col("posted_on")),
-        dup_src=pl.Series(dup_src),
-        cluster_ref=pl.Series(np.where(g < 0, 3, np.where(byname, 1, np.where(oldname, 2, 0)))),
-        cluster_ref_old=pl.Series(oldname),
-        year_style=pl.Series(np.where(yce, 1, np.where(ysh, 2, 0))),
-        thai_col=pl.Series(np.where(thai, thai_col, -1)),
-        serial=pl.Series(serial),
-        paren=pl.Series(rng.random(n) < 0.5),
-        payee_dashed=pl.Series(rng.random(n) < 0.1),
-        u=pl.Series(rng.random(n)),
-    ).with_columns(file=pl.col("mkey").replace_strict(key_to_file, return_dtype=pl.String))
-    dups = sp.filter(pl.col("dup_src")).with_columns(role=pl.lit("dup"), dup_src=pl.lit(False))
-    shift = rng.integers(1, 3, dups.height)
-    dmonth = (dups["posted_on"].dt.year().cast(pl.Int64) * 12 + dups["posted_on"].dt.month().cast(pl.Int64) - 1 + pl.Series(shift)).to_numpy()
-    dkeys = pl.select(
-        pl.format("{}_{}", pl.Series(dmonth // 12 + 543).cast(pl.String), pl.Series(dmonth % 12 + 1).cast(pl.String).str.zfill(2))
-    ).to_series()
-    dups = dups.with_columns(mkey=pl.Series(dkeys, dtype=pl.String)).with_columns(
-        file=pl.col("mkey").replace_strict(key_to_file, return_dtype=pl.String)
-    )
-    sp = pl.concat([sp, dups])
-    sp = sp.join(file_lookup(fplans), on="file", how="left", maintain_order="left")
-    n = sp.height
-    is_xlsx = sp["is_xlsx"].to_numpy()
-    # date / amount styles: drawn per row; duplicate copies inherit their original's
-    dstyle = date_styles(rng, is_xlsx)
-    dstyle = np.where(sp["serial"].to_numpy(), fmt.D_SERIAL, dstyle)
-    dstyle = np.where(sp["thai_col"].to_numpy() == 1, fmt.D_DMY, dstyle)
+    keys = list(fplans)
+    m_of = {k[0] * 12 + k[1] - 1: i for i, k in enumerate(keys)}
+    m0 = min(m_of)
+    lut = np.full(max(m_of) - m0 + 1, -1, dtype=np.int64)
+    for m, i in m_of.items():
+        lut[m - m0] = i
+    posted = sp["posted_on"]
+    month = ((posted.dt.year().cast(pl.Int64) + 543) * 12 + posted.dt.month().cast(pl.Int64) - 1).to_numpy()
+    fidx = lut[month - m0]
+    src_idx = np.flatnonzero(dup_src)
+    dmonth = month[src_idx] + rng.integers(1, 3, src_idx.size)
+    fidx_all = np.concatenate([fidx, lut[dmonth - m0]])
+    assert (fidx_all >= 0).all()
+    xlsx_lut = np.array([fplans[k].fmt == "xlsx" for k in keys])
+    is_xlsx = xlsx_lut[fidx_all]
+    N = n + src_idx.size
+    # styles, drawn per row; copies inherit their original's
+    dstyle = date_styles(rng, is_xlsx[:n])
+    dstyle = np.where(serial, fmt.D_SERIAL, dstyle)
+    dstyle = np.where(thai_col == 1, fmt.D_DMY, dstyle)
     astyle = np.where(
-        is_xlsx,
+        is_xlsx[:n],
         np.where(rng.random(n) < 0.7, fmt.A_NUMBER, fmt.A_COMMA2),
         styles(rng, n, {fmt.A_COMMA2: 0.6, fmt.A_PLAIN2: 0.2, fmt.A_COMMA0: 0.15, fmt.A_BAHT: 0.05}),
     )
-    astyle = np.where(sp["thai_col"].to_numpy() == 0, fmt.A_COMMA2, astyle)
-    sp = sp.with_columns(date_style=pl.Series(dstyle), amount_style=pl.Series(astyle))
-    orig = sp.filter(pl.col("dup_src")).select("sid", o_date=pl.col("date_style"), o_amt=pl.col("amount_style"))
-    sp = sp.join(orig, on="sid", how="left", maintain_order="left").with_columns(
-        date_style=pl.when(pl.col("role") == "dup").then(pl.col("o_date")).otherwise(pl.col("date_style")),
-        amount_style=pl.when(pl.col("role") == "dup").then(pl.col("o_amt")).otherwise(pl.col("amount_style")),
-    ).drop("o_date", "o_amt").with_columns(
-        date_style=pl.when(~pl.col("is_xlsx") & (pl.col("date_style") == fmt.D_CELL)).then(pl.lit(fmt.D_DMY)).otherwise(pl.col("date_style")),
-        amount_style=pl.when(~pl.col("is_xlsx") & (pl.col("amount_style") == fmt.A_NUMBER)).then(pl.lit(fmt.A_COMMA2)).otherwise(pl.col("amount_style")),
-    )
-    role = sp["role"].to_numpy()
-    tx = sp["tx"].to_numpy()
-    staged = np.isin(role, ["clean", "zero"])
-    thai_c = sp["thai_col"].to_numpy()
-    entries = [
-        ("spend_duplicate_document|document_no", role == "dup"),
-        ("spend_cluster_unknown|cluster_code", role == "unknown"),
-        ("spend_date_outside_window|posted_on", role == "outside"),
-        ("spend_commitment|transaction_type", staged & (tx == TX_COMMIT)),
-        ("spend_refund_later|amount_thb", staged & (tx == TX_REFUND)),
-        ("spend_carry_over|remark", staged & sp["carry"].to_numpy()),
-        ("spend_programme_wide|cluster_code", (role == "clean") & (sp["g"].to_numpy() < 0)),
-        ("spend_zero_dash|amount_thb", role == "zero"),
-        ("spend_excel_serial_date|posted_on", staged & sp["serial"].to_numpy()),
-        ("spend_cluster_old_name|cluster_code", staged & sp["cluster_ref_old"].to_numpy()),
-        ("spend_cluster_by_name|cluster_code", staged & (sp["cluster_ref"].to_numpy() == 1)),
-        ("spend_year_ce|budget_fiscal_year", staged & (sp["year_style"].to_numpy() == 1)),
-        ("spend_year_short|budget_fiscal_year", staged & (sp["year_style"].to_numpy() == 2)),
-        ("spend_thai_digits|amount_thb", staged & (thai_c == 0)),
-        ("spend_thai_digits|posted_on", staged & (thai_c == 1)),
-        ("spend_thai_digits|document_no", staged & (thai_c == 2)),
-    ]
-    reason = {"dup": "duplicate_document", "unknown": "cluster_unknown", "outside": "date_outside_fiscal_year"}
+    astyle = np.where(thai_col == 0, fmt.A_COMMA2, astyle)
+
+    def ext(a):
+        return np.concatenate([a, a[src_idx]])
+
+    dstyle, astyle = ext(dstyle), ext(astyle)
+    dstyle = np.where(~is_xlsx & (dstyle == fmt.D_CELL), fmt.D_DMY, dstyle)
+    astyle = np.where(~is_xlsx & (astyle == fmt.A_NUMBER), fmt.A_COMMA2, astyle)
+    FILE = pl.Enum([fplans[k].path for k in keys])
+    sp = pl.concat([sp, sp.filter(pl.Series(dup_src)).with_columns(role=pl.lit("dup").cast(SP_ROLE))], how="vertical")
+    role = ext(role)
+    role[n:] = R["dup"]
+    zero_ = np.zeros(src_idx.size, dtype=bool)
+    serial_a = np.concatenate([serial, zero_])
+    yst = np.concatenate([np.where(yce, 1, np.where(ysh, 2, 0)), np.zeros(src_idx.size, dtype=np.int64)])
+    thai_a = np.concatenate([thai_col, np.full(src_idx.size, -1)])
+    cref = ext(cluster_ref)
+    cref[n:] = np.where(cluster_ref[src_idx] == 3, 3, 0)
+    staged = (role == R["clean"]) | (role == R["zero"])
+    carry = sp["carry"].to_numpy()
+    txa = sp["tx"].to_numpy()
+    ga = sp["g"].to_numpy()
     sp = sp.with_columns(
-        status=pl.when(pl.col("role").is_in(["clean", "zero"])).then(pl.lit(STAGED)).otherwise(pl.lit(QUAR)),
-        reason=pl.col("role").replace_strict(reason, default=None, return_dtype=pl.String),
-        kinds=kinds_column(entries, n),
+        file=pl.Series(fidx_all).replace_strict(list(range(len(keys))), FILE.categories.to_list(), return_dtype=FILE),
+        seq=pl.Series(ext(seq)),
+        cluster_ref=pl.Series(cref.astype(np.int8)),
+        year_style=pl.Series(yst.astype(np.int8)),
+        thai_col=pl.Series(thai_a.astype(np.int8)),
+        date_style=pl.Series(dstyle.astype(np.int8)),
+        amount_style=pl.Series(astyle.astype(np.int8)),
+        paren=pl.Series(rng.random(N) < 0.5),
+        payee_dashed=pl.Series(rng.random(N) < 0.1),
+        status=pl.Series(np.where(staged, 0, 1).astype(np.int8)).replace_strict([0, 1], [STAGED, QUAR], return_dtype=STATUS),
+        reason=pl.Series(role).replace_strict(
+            [R["dup"], R["unknown"], R["outside"]], ["duplicate_document", "cluster_unknown", "date_outside_fiscal_year"],
+            default=None, return_dtype=pl.String),
+        rid=pl.int_range(0, N, dtype=pl.Int32),
         nd=pl.lit(None, dtype=pl.String),
-    )
-    # order inside each file: office block, posting date, document number
-    sp = sp.sort(["file", "office_idx", "posted_on", "doc_no", "role"]).with_columns(
-        pos=pl.int_range(1, pl.len() + 1).over("file").cast(pl.Float64) * 10
-    )
+    ).drop("sid", "src", "g")
+    entries = [
+        ("spend_duplicate_document|document_no", role == R["dup"]),
+        ("spend_cluster_unknown|cluster_code", role == R["unknown"]),
+        ("spend_date_outside_window|posted_on", role == R["outside"]),
+        ("spend_commitment|transaction_type", staged & (txa == TX_COMMIT)),
+        ("spend_refund_later|amount_thb", staged & (txa == TX_REFUND)),
+        ("spend_carry_over|remark", staged & carry),
+        ("spend_programme_wide|cluster_code", (role == R["clean"]) & (ga < 0)),
+        ("spend_zero_dash|amount_thb", role == R["zero"]),
+        ("spend_excel_serial_date|posted_on", staged & serial_a),
+        ("spend_cluster_old_name|cluster_code", staged & (cref == 2)),
+        ("spend_cluster_by_name|cluster_code", staged & (cref == 1)),
+        ("spend_year_ce|budget_fiscal_year", staged & (yst == 1)),
+        ("spend_year_short|budget_fiscal_year", staged & (yst == 2)),
+        ("spend_thai_digits|amount_thb", staged & (thai_a == 0)),
+        ("spend_thai_digits|posted_on", staged & (thai_a == 1)),
+        ("spend_thai_digits|document_no", staged & (thai_a == 2)),
+    ]
+    log = Log()
+    log.add_all(np.arange(N), entries)
+    # order inside each file: office block, posting date, document number (copies last on ties)
+    dayN = sp["posted_on"].cast(pl.Int32).to_numpy()
+    officeN = sp["office_idx"].to_numpy()
+    seqN = sp["seq"].to_numpy()
+    byN = sp["budget_year"].to_numpy()
+    order = np.lexsort((role == R["dup"], seqN, byN, dayN, officeN, fidx_all))
+    f_sorted = fidx_all[order]
+    start = np.r_[True, f_sorted[1:] != f_sorted[:-1]]
+    first_idx = np.maximum.accumulate(np.where(start, np.arange(N), 0))
+    pos = np.empty(N, dtype=np.float64)
+    pos[order] = (np.arange(N) - first_idx + 1) * 10.0
+    sp = sp.with_columns(pos=pl.Series(pos))
     # subtotal rows after each office block and blank rows, in the files that have them
     nd_rows = []
     sub_files = [p.path for p in fplans.values() if p.subtotals]
@@ -564,20 +636,25 @@ def spending(world: World, fplans: dict[tuple, FilePlan], plan_rows: pl.DataFram
         .group_by("file", "office_idx")
         .agg(pos=pl.col("pos").max() + 5, amount=pl.col("amount").sum())
         .sort("file", "office_idx")
+        .with_columns(nd=pl.lit("total"), reason=pl.lit("total_row"))
     )
-    nd_rows.append(sub.with_columns(nd=pl.lit("total"), reason=pl.lit("total_row"),
-                                    kinds=pl.lit(["spend_subtotal_row|"], dtype=pl.List(pl.String))))
-    for p in fplans.values():
+    nd_rows.append(sub)
+    for i, k in enumerate(keys):
+        p = fplans[k]
         if p.blanks:
-            pos = sp.filter(pl.col("file") == p.path)["pos"].to_numpy()
-            bp = blank_positions(rng, pos, p.blanks)
-            nd_rows.append(pl.DataFrame({"file": [p.path] * bp.size, "pos": bp}).with_columns(
-                office_idx=pl.lit(0), amount=pl.lit(0), nd=pl.lit("blank"), reason=pl.lit("blank_row"),
-                kinds=pl.lit(["spend_blank_row|"], dtype=pl.List(pl.String))))
-    nd = pl.concat([x.with_columns(pl.col("office_idx").cast(pl.Int64), pl.col("amount").cast(pl.Int64)) for x in nd_rows], how="vertical")
-    nd = nd.with_columns(status=pl.lit(NONDATA))
-    sp = pl.concat([sp, nd], how="diagonal")
-    return sp
+            fpos = pos[fidx_all == i]
+            bp = blank_positions(rng, fpos, p.blanks)
+            nd_rows.append(pl.DataFrame({"file": pl.Series([p.path] * bp.size, dtype=FILE), "pos": bp}).with_columns(
+                office_idx=pl.lit(0, dtype=pl.Int8), amount=pl.lit(0, dtype=pl.Int64), nd=pl.lit("blank"), reason=pl.lit("blank_row")))
+    nd = pl.concat([x.select("file", "pos", "office_idx", "amount", "nd", "reason") for x in nd_rows], how="vertical_relaxed")
+    nd_rid = np.arange(N, N + nd.height)
+    nd = nd.with_columns(status=pl.lit(NONDATA).cast(STATUS), rid=pl.Series(nd_rid.astype(np.int32)),
+                         role=pl.when(pl.col("nd") == "total").then(pl.lit("total")).otherwise(pl.lit("blank")).cast(SP_ROLE))
+    is_total = (nd["nd"] == "total").to_numpy()
+    log.add(nd_rid, is_total, "spend_subtotal_row|")
+    log.add(nd_rid, ~is_total, "spend_blank_row|")
+    sp = pl.concat([sp, nd], how="diagonal_relaxed")
+    return sp, log.frame()
 
 
 # --------------------------------------------------------------------------------------
@@ -619,7 +696,7 @@ def surveys(world: World, fplans: dict[tuple, FilePlan], reg_rows: pl.DataFrame)
     base = common.with_columns(round=pl.lit(0), surveyed_on=base_day, emp=pl.Series(emp0), cert=pl.Series(cert0), newp=pl.lit(0)).filter(pl.Series(~a_only))
     after = common.with_columns(round=pl.lit(1), surveyed_on=after_day, emp=pl.Series(emp1), cert=pl.Series(cert1),
                                 newp=pl.Series(rng.poisson(1.5, ne))).filter(pl.Series(~b_only))
-    rows = pl.concat([base, after]).with_columns(role=pl.lit("clean"))
+    rows = pl.concat([base, after], how="vertical_relaxed").with_columns(role=pl.lit("clean"))
     n = rows.height
     ry = rows["year"].to_numpy()
     rnd = rows["round"].to_numpy()
@@ -721,7 +798,7 @@ def surveys(world: World, fplans: dict[tuple, FilePlan], reg_rows: pl.DataFrame)
         pos=pl.col("pos") + 1 + (pl.Series(rng.random(d.height)) * (pl.col("mp") - pl.col("pos"))).floor() + 0.5,
         role=pl.lit("dup"),
     )
-    rows = pl.concat([rows, d]).drop("mp")
+    rows = pl.concat([rows, d], how="vertical_relaxed").drop("mp")
     rows = rows.join(file_lookup(fplans), on="file", how="left", maintain_order="left")
     n = rows.height
     is_xlsx = rows["is_xlsx"].to_numpy()
@@ -771,13 +848,15 @@ def surveys(world: World, fplans: dict[tuple, FilePlan], reg_rows: pl.DataFrame)
     ]
     reason = np.where(role == "dup", "duplicate_survey", np.where(role == "unregistered", "enterprise_unregistered",
                       np.where(unit, "amount_unit_suspect", np.where(perc, "cost_reduction_percentage", ""))))
+    log = Log()
+    log.add_all(np.arange(n), entries)
     rows = rows.with_columns(
         status=pl.Series(np.where(staged, STAGED, QUAR)),
         reason=pl.Series(reason).replace("", None),
-        kinds=kinds_column(entries, n),
+        rid=pl.Series(np.arange(n)),
         nd=pl.lit(None, dtype=pl.String),
     )
-    return rows
+    return rows, log.frame()
 
 
 CERT_TABLE = _cert_table()

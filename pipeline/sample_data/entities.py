@@ -208,7 +208,7 @@ def build_clusters(n: int, seed: int, prov: pl.DataFrame) -> pl.DataFrame:
     )
     return out.select(
         "year", "cid", "kind", "seq", "code", "pred_code", "name", "name_en", "group", "sector", "sector_idx",
-        "province_code", "office_idx", "office", "alloc_satang", "status", "active", "renamed", "target_ev_m",
+        "province_code", "office_idx", "office", "alloc_satang", pl.col("status").alias("cstatus"), "active", "renamed", "target_ev_m",
     )
 
 
@@ -498,7 +498,6 @@ def build_spending(n: int, seed: int, clusters: pl.DataFrame, parts: pl.DataFram
             sel = act_arr == a
             ch[sel] = np.array(chans)[choice_idx(rng, int(sel.sum()), p)]
         desc = rng.integers(0, 3, m) % np.array([len(x) for x in spec.DESCRIPTIONS])[act_arr]
-        codes = act["code"].to_numpy()
         cids = act["cid"].to_numpy()
         frames.append(
             rows.with_columns(
@@ -506,7 +505,6 @@ def build_spending(n: int, seed: int, clusters: pl.DataFrame, parts: pl.DataFram
                 posted_on=date_series(start, day),
                 office_idx=pl.Series(np.where(g >= 0, office_g[np.maximum(g, 0)], 0)),
                 cid=pl.Series(np.where(g >= 0, cids[np.maximum(g, 0)], -1)),
-                cluster_code=pl.Series(np.where(g >= 0, codes[np.maximum(g, 0)], "")).replace("", None),
                 channel=pl.Series(ch),
                 payee=pl.Series(payee),
                 desc_i=pl.Series(desc),
@@ -520,7 +518,23 @@ def build_spending(n: int, seed: int, clusters: pl.DataFrame, parts: pl.DataFram
             summary = [clusters_y.with_columns(year=pl.lit(year))]
         else:
             summary.append(clusters_y.with_columns(year=pl.lit(year)))
-    spending = pl.concat(frames).with_row_index("sid").with_columns(pl.col("sid").cast(pl.Int64))
+    spending = pl.concat(frames).with_row_index("sid").select(
+        pl.col("sid").cast(pl.Int32),
+        pl.col("g").cast(pl.Int32),
+        pl.col("tx").cast(pl.Int8),
+        pl.col("activity").cast(pl.Int8),
+        pl.col("amount").cast(pl.Int64),
+        pl.col("ben").cast(pl.Int64),
+        pl.col("src").cast(pl.Int32),
+        pl.col("budget_year").cast(pl.Int16),
+        "posted_on",
+        pl.col("office_idx").cast(pl.Int8),
+        pl.col("cid").cast(pl.Int32),
+        pl.col("channel").cast(pl.Int8),
+        pl.col("payee").cast(pl.Int32),
+        pl.col("desc_i").cast(pl.Int8),
+        pl.col("remark_i").cast(pl.Int8),
+    )
     return spending, pl.concat(summary)
 
 

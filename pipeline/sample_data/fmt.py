@@ -96,6 +96,14 @@ def date_text(d: pl.Expr, style: pl.Expr) -> pl.Expr:
     )
 
 
+def date_texts(df: pl.DataFrame, date_col: str, style_col: str) -> pl.Series:
+    """date_text for a whole frame, computed once per distinct (date, style) and joined
+    back (dates repeat a lot; the string work then no longer scales with the rows)."""
+    keys = df.select(d=pl.col(date_col), s=pl.col(style_col))
+    u = keys.unique().drop_nulls().with_columns(t=date_text(pl.col("d"), pl.col("s")))
+    return keys.join(u, on=["d", "s"], how="left", maintain_order="left")["t"]
+
+
 def date_type(style: pl.Expr) -> pl.Expr:
     return (
         pl.when(style == D_CELL).then(pl.lit(T_DATE))

@@ -37,29 +37,35 @@ def to_str(ids: np.ndarray) -> pl.Series:
 
 
 class IdRegistry:
-    """Hands out tax IDs and CE codes that were never handed out before (whole run)."""
+    """Hands out tax IDs and CE codes that were never handed out before (whole run).
+
+    Tax IDs of call k carry k in the two digits before the check digit, so IDs of
+    different calls can never collide and only need de-duplicating within the call."""
 
     def __init__(self, rng: np.random.Generator):
         self.rng = rng
-        self.used_tax: list[np.ndarray] = []
+        self.calls = 0
         self.used_ce: list[np.ndarray] = []
 
-    def _unique(self, make, n: int, used: list[np.ndarray]) -> np.ndarray:
+    def _next_call(self) -> int:
+        k = self.calls
+        self.calls += 1
+        assert k < 100, "too many ID calls"
+        return k
+
+    @staticmethod
+    def _unique(make, n: int) -> np.ndarray:
         out = np.empty(0, dtype=np.int64)
-        prior = np.concatenate(used) if used else np.empty(0, dtype=np.int64)
         while out.size < n:
-            cand = make(int((n - out.size) * 1.1) + 8)
-            cand = cand[~np.isin(cand, prior)]
+            cand = np.concatenate([out, make(int((n - out.size) * 1.1) + 8)])
             _, first = np.unique(cand, return_index=True)
-            cand = cand[np.sort(first)]
-            cand = cand[~np.isin(cand, out)]
-            out = np.concatenate([out, cand[: n - out.size]])
-        used.append(out)
+            out = cand[np.sort(first)][:n]
         return out
 
     def juristic(self, n: int, partnership: np.ndarray | None = None) -> np.ndarray:
-        """0 d1 d2 T YY NNNNNN C; T = 5 company, 3 partnership; d1 in 1..9."""
+        """0 d1 d2 T YY SSSSSS C; T = 5 company, 3 partnership; d1 in 1..9."""
         rng = self.rng
+        call = self._next_call()
         partnership = np.zeros(n, dtype=bool) if partnership is None else np.asarray(partnership, dtype=bool)
         out = np.empty(n, dtype=np.int64)
         for flag in (False, True):
@@ -72,23 +78,24 @@ class IdRegistry:
                 d1 = rng.integers(1, 10, m)
                 d2 = rng.integers(0, 10, m)
                 yy = rng.integers(35, 64, m)
-                seq = rng.integers(0, 1_000_000, m)
+                seq = rng.integers(0, 10_000, m) * 100 + call
                 body = (((d1 * 10 + d2) * 10 + kind) * 100 + yy) * 1_000_000 + seq
                 return body * 10 + check_digit_of_body(body)
 
-            out[idx] = self._unique(make, idx.size, self.used_tax)
+            out[idx] = self._unique(make, idx.size)
         return out
 
     def personal(self, n: int) -> np.ndarray:
         rng = self.rng
+        call = self._next_call()
 
         def make(m):
             first = np.where(rng.random(m) < 0.7, 1, 3)
-            rest = rng.integers(0, 10**11, m)
+            rest = rng.integers(0, 10**9, m) * 100 + call
             body = first * 10**11 + rest
             return body * 10 + check_digit_of_body(body)
 
-        return self._unique(make, n, self.used_tax)
+        return self._unique(make, n)
 
     def ce_codes(self, province_code: np.ndarray, region_digit: np.ndarray) -> np.ndarray:
         """12-digit integers R PP AA TT N NNNN for the given provinces (unique)."""

@@ -171,17 +171,23 @@ def _spend_titles(be: int, mm: int) -> list[str]:
 
 
 def number_rows(rows: pl.DataFrame, plans: dict[tuple, FilePlan]) -> pl.DataFrame:
-    """Sort by (file, pos) and add `row`: the row number as the office sees it (Excel row /
-    CSV line, header = title_rows + 1)."""
-    titles = pl.DataFrame(
-        {"file": [p.path for p in plans.values()], "_t": [p.title_rows for p in plans.values()]}
-    )
-    rows = rows.sort(["file", "pos"], maintain_order=True)
-    return (
-        rows.join(titles, on="file", how="left", maintain_order="left")
-        .with_columns(row=(pl.int_range(1, pl.len() + 1).over("file") + pl.col("_t") + 1).cast(pl.Int64))
-        .drop("_t")
-    )
+    """Add `row`: the row number as the office sees it (Excel row / CSV line, header =
+    title_rows + 1), from the order of `pos` inside each file. `file` becomes an Enum of
+    the source's paths. The frame itself is not reordered (numpy ranks, no big sort)."""
+    paths = [p.path for p in plans.values()]
+    enum = pl.Enum(paths)
+    rows = rows.with_columns(pl.col("file").cast(pl.String).cast(enum) if rows.schema["file"] != enum else pl.col("file"))
+    fidx = rows["file"].to_physical().to_numpy().astype(np.int64)
+    pos = rows["pos"].to_numpy()
+    n = fidx.size
+    order = np.lexsort((pos, fidx))
+    fs = fidx[order]
+    start = np.r_[True, fs[1:] != fs[:-1]] if n else np.empty(0, dtype=bool)
+    first = np.maximum.accumulate(np.where(start, np.arange(n), 0)) if n else np.empty(0, dtype=np.int64)
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n) - first + 1
+    titles = np.array([p.title_rows for p in plans.values()], dtype=np.int64)
+    return rows.with_columns(row=pl.Series(rank + titles[fidx] + 1))
 
 
 def blank_positions(rng: np.random.Generator, pos: np.ndarray, k: int) -> np.ndarray:

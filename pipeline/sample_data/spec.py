@@ -228,7 +228,7 @@ DEFECTS: tuple[Defect, ...] = (
     # cluster plans
     Defect("plan_title_row", "cluster_plans", "non_data", "title_row", 1.0, "files", "1-3 title rows above the header (2564: 2, 2565: 3)"),
     Defect("plan_total_row", "cluster_plans", "non_data", "total_row", 1.0, "files", "last row `รวม` with the allocation total"),
-    Defect("plan_duplicate_cluster", "cluster_plans", "quarantine", "duplicate_cluster", 0.03, "listed_clusters", "a cluster listed a second time, name variant (no `คลัสเตอร์` prefix / trailing spaces)"),
+    Defect("plan_duplicate_cluster", "cluster_plans", "quarantine", "duplicate_cluster", 0.03, "listed_clusters", "a cluster listed a second time right below, name without the `คลัสเตอร์` prefix"),
     Defect("plan_predecessor_missing", "cluster_plans", "flag", "predecessor_missing", 0.10, "continuing_clusters", "continuing cluster with blank predecessor_code; identity = sector + lead province (same Thai name)", (2565,)),
     Defect("plan_allocation_text", "cluster_plans", "check", None, 0.30, "listed_clusters", "allocation typed as text (`1,250,000.00` / `1,250,000`)", (2564,)),
     Defect("plan_million_baht", "cluster_plans", "repair", "amount_million_baht", 1.0, "listed_clusters", "header `งบประมาณที่ได้รับจัดสรร (ล้านบาท)`, values like 0.615", (2565,)),
@@ -320,6 +320,6 @@ SURVEY_ENGLISH = {}
 SURVEY_SHUFFLED = {2565}
 
 # cells written as xlsx per source before planned-xlsx files fall back to csv (large scales)
-XLSX_CELL_BUDGET = {"cluster_plans": 10**9, "registrations": 1_200_000, "spending": 2_500_000, "outcomes": 1_200_000}
+XLSX_CELL_BUDGET = {"cluster_plans": 10**9, "registrations": 250_000, "spending": 500_000, "outcomes": 250_000}
 XLSX_MAX_ROWS = 1_000_000
 CREATED = dt.datetime(2022, 10, 1, 9, 0, 0)  # fixed workbook creation date (byte-identical output)
