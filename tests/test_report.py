@@ -309,6 +309,8 @@ def test_report_in_headless_chromium(sample_warehouse, tmp_path):
             assert box and box["width"] > 200 and box["height"] > 100, name
             drawn = container.locator("svg.main-svg .cartesianlayer .trace").count()
             assert drawn > 0, f"{name} drew nothing"
+            svg_width = float(container.locator("svg.main-svg").first.get_attribute("width"))
+            assert svg_width <= box["width"] + 1, f"{name} is wider than its place on the page"
 
         def shown(testid: str) -> str:
             return page.get_by_test_id(testid).inner_text()

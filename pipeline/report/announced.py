@@ -17,21 +17,27 @@ MEASURES: dict[str, tuple[str, str, str]] = {
     "economic_value_thb": ("Economic value, reported (baht)", "มูลค่าทางเศรษฐกิจ (บาท)", "thb"),
 }
 
-# (fiscal year BE, measure, announced figure, rounded_to)
-ANNOUNCED: list[tuple[int, str, float, float]] = [
-    (2564, "active_clusters", 29, 1),
-    (2564, "enterprises", 680, 1),
-    (2564, "budget_allocated_thb", 19_000_000, 1),
-    (2564, "economic_value_thb", 1_200_000_000, 100_000_000),
-    (2565, "active_clusters", 34, 1),
-    (2565, "budget_allocated_thb", 17_000_000, 1),
+# (fiscal year BE, measure, announced figure, rounded_to, the words it was announced in if rounded)
+ANNOUNCED: list[tuple[int, str, float, float, str | None]] = [
+    (2564, "active_clusters", 29, 1, None),
+    (2564, "enterprises", 680, 1, None),
+    (2564, "budget_allocated_thb", 19_000_000, 1, None),
+    (2564, "economic_value_thb", 1_200_000_000, 100_000_000, "1.2 billion"),
+    (2565, "active_clusters", 34, 1, None),
+    (2565, "budget_allocated_thb", 17_000_000, 1, None),
 ]
 
 
 def announced_frame() -> pl.DataFrame:
     return pl.DataFrame(
         ANNOUNCED,
-        schema={"fiscal_year": pl.Int64, "measure": pl.String, "announced": pl.Float64, "rounded_to": pl.Float64},
+        schema={
+            "fiscal_year": pl.Int64,
+            "measure": pl.String,
+            "announced": pl.Float64,
+            "rounded_to": pl.Float64,
+            "stated": pl.String,
+        },
         orient="row",
     )
 

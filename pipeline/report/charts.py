@@ -22,7 +22,8 @@ UTILISATION_BANDS = {  # band -> colour
     "under 50%": "#d73027",
     "no allocation": "#999999",
 }
-NAME_CHARACTERS = 28
+NAME_CHARACTERS = 30
+CLUSTER_WORD = "คลัสเตอร์"  # "cluster": most names start with it, the axis does not need it
 BAR_HEIGHT = 24
 
 
@@ -34,7 +35,7 @@ def _style(fig: go.Figure, height: int) -> go.Figure:
         hoverlabel={"font": {"family": FONT_FAMILY}},
         separators=".,",
         margin={"l": 10, "r": 20, "t": 40, "b": 40},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1},
     )
     return fig
 
@@ -50,7 +51,7 @@ def _height(rows: int, extra: int = 110) -> int:
 
 def cluster_labels(clusters: pl.DataFrame) -> pl.Expr:
     """'<Thai name, shortened> · <code>' for the y axis; the full name is in the hover text."""
-    name = pl.col("cluster_name_th").fill_null(pl.col("cluster_code"))
+    name = pl.col("cluster_name_th").fill_null(pl.col("cluster_code")).str.strip_prefix(CLUSTER_WORD).str.strip_chars()
     short = pl.when(name.str.len_chars() > NAME_CHARACTERS).then(name.str.slice(0, NAME_CHARACTERS - 1) + "…").otherwise(name)
     return pl.format("{} · {}", short, pl.col("cluster_code")).alias("label")
 
@@ -127,25 +128,29 @@ def channel_activity_chart(channels: pl.DataFrame) -> go.Figure | None:
     if channels.is_empty():
         return None
     frame = channels.with_columns(activity_label=pl.format("{} ({})", pl.col("activity_th"), pl.col("activity")))
+    channel_order = (
+        frame.group_by("channel_name").agg(pl.col("spend_executed_thb").sum()).sort("spend_executed_thb", descending=True)
+    )
     fig = px.bar(
         frame,
-        x="channel_name",
-        y="spend_executed_thb",
+        x="spend_executed_thb",
+        y="channel_name",
         color="activity_label",
         facet_col="fiscal_year_label",
+        orientation="h",
         barmode="relative",
         color_discrete_sequence=PALETTE,
+        category_orders={"channel_name": channel_order.get_column("channel_name").to_list()},
         custom_data=["activity_th", "share_of_year_pct", "channel"],
         labels={"spend_executed_thb": "Executed (baht)", "channel_name": "", "activity_label": "Activity"},
     )
     fig.update_traces(
-        hovertemplate="<b>%{x}</b> (%{customdata[2]})<br>%{customdata[0]}<br>"
-        "executed %{y:,.2f} baht<br>%{customdata[1]:.1f}% of the year<extra></extra>"
+        hovertemplate="<b>%{y}</b> (%{customdata[2]})<br>%{customdata[0]}<br>"
+        "executed %{x:,.2f} baht<br>%{customdata[1]:.1f}% of the year<extra></extra>"
     )
-    fig.update_yaxes(tickformat=",~f")
-    fig.update_layout(legend={"y": -0.25, "yanchor": "top"})
-    fig = _style(_facet_titles(fig), 520)
-    fig.update_layout(legend={"y": -0.3, "yanchor": "top"}, margin={"b": 160})
+    fig.update_xaxes(tickformat=",~f", nticks=5)
+    fig = _style(_facet_titles(fig), max(380, _height(channel_order.height, extra=200)))
+    fig.update_layout(legend={"orientation": "v", "yanchor": "top", "y": 1, "xanchor": "left", "x": 1.01})
     return fig
 
 
@@ -174,7 +179,9 @@ def region_chart(regions: pl.DataFrame) -> go.Figure | None:
     )
     fig.update_traces(hovertemplate="%{x}<br>%{y:,.0f}<extra></extra>")
     fig.update_yaxes(matches=None, showticklabels=True, tickformat=",~f")
-    return _style(_facet_titles(fig), 420)
+    fig = _style(_facet_titles(fig), 460)
+    fig.update_layout(margin={"t": 90}, legend={"y": 1.12})
+    return fig
 
 
 def quarantine_chart(quarantine: pl.DataFrame) -> go.Figure | None:
@@ -222,7 +229,7 @@ def money_by_year_chart(rollup: pl.DataFrame) -> go.Figure | None:
     fig.update_traces(hovertemplate="%{x}<br>%{y:,.2f} baht<extra></extra>")
     fig.update_yaxes(tickformat=",~f")
     fig.update_xaxes(type="category")
-    return _style(fig, 340)
+    return _style(fig, 300)
 
 
 def figure_html(fig: go.Figure, div_id: str) -> str:
