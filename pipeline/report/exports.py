@@ -78,6 +78,8 @@ def export_table(connection: duckdb.DuckDBPyConnection, schema: str, table: str,
 
 def export_marts(warehouse_path: Path, out_dir: Path, tables: list[str] | None = None) -> list[ExportedTable]:
     """Export every mart of the warehouse, opened read-only, into out_dir."""
+    if not warehouse_path.is_file():
+        raise FileNotFoundError(f"no published warehouse at {warehouse_path}: materialise warehouse/published first")
     connection = duckdb.connect(os.fspath(warehouse_path), read_only=True)
     try:
         return [export_table(connection, "marts", table, out_dir) for table in (tables or mart_tables())]

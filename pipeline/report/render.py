@@ -120,6 +120,8 @@ def write_atomically(path: Path, text: str) -> None:
 def build_report(warehouse_path: Path, output_path: Path) -> RenderedReport:
     """Read the published warehouse read-only and write the report to output_path."""
     started = time.perf_counter()
+    if not warehouse_path.is_file():
+        raise FileNotFoundError(f"no published warehouse at {warehouse_path}: materialise warehouse/published first")
     connection = duckdb.connect(os.fspath(warehouse_path), read_only=True)
     try:
         data = read_report_data(connection)
