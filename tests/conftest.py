@@ -63,7 +63,7 @@ class Materialised:
     def frame(self, sql: str, params: list | None = None):
         connection = duckdb.connect(os.fspath(self.warehouse_path), read_only=True)
         try:
-            return connection.execute(sql, params or []).pl()
+            return connection.sql(sql, params=params or None).pl()
         finally:
             connection.close()
 

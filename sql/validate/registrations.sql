@@ -11,6 +11,8 @@ SELECT r.* REPLACE (
        enterprise_key(CASE WHEN r.entity_type = 'community_enterprise' THEN r.community_enterprise_code
                            ELSE r.tax_id END) AS enterprise_key,
        r.cluster_ref IS NULL OR ref.cluster_code IS NOT NULL AS check_cluster_found,
+       r.entity_type IS DISTINCT FROM 'community_enterprise' OR r.community_enterprise_code IS NOT NULL
+           OR r.community_enterprise_code_invalid AS check_community_code_given,
        coalesce(NOT (r.entity_type IN ('company', 'limited_partnership', 'registered_partnership')
                      AND NOT r.tax_id_is_juristic), TRUE) AS check_id_fits_entity_type,
        coalesce(r.registered_on BETWEEN make_date(r.fiscal_year - 544, 10, 1) AND make_date(r.fiscal_year - 543, 9, 30),
