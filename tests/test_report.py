@@ -254,6 +254,10 @@ def test_formula_and_markup_in_the_data_are_neutralised_and_escaped(sample_wareh
         "UPDATE marts.cluster_outcomes SET cluster_name_th = ?, sector_th = ? WHERE cluster_code = ?",
         ['=HYPERLINK("http://example.invalid","คลิก")', "<script>window.__injected = 1</script><b>สปา</b>", first],
     )
+    connection.execute(
+        "INSERT INTO audit.file_manifest (source, source_file, status, reason_code, reason) VALUES (?, ?, ?, ?, ?)",
+        ["spending", "spending/<img src=x>.csv", "rejected", "file_unreadable", "not a valid CSV & <broken>"],
+    )
     connection.close()
     monkeypatch.setenv("REPORTS_DIR", os.fspath(tmp_path / "reports"))
 
@@ -265,6 +269,9 @@ def test_formula_and_markup_in_the_data_are_neutralised_and_escaped(sample_wareh
     html = (tmp_path / "reports" / "programme_report.html").read_text(encoding="utf-8")
     assert "<script>window.__injected" not in html
     assert "&lt;script&gt;window.__injected = 1&lt;/script&gt;&lt;b&gt;สปา&lt;/b&gt;" in html
+    assert "<img src=x>" not in html
+    assert "spending/&lt;img src=x&gt;.csv" in html and "not a valid CSV &amp; &lt;broken&gt;" in html
+    assert 'data-testid="rejected-files"' in html
     csv = tmp_path / "reports" / "exports" / "cluster_outcomes.csv"
     assert csv.read_bytes().startswith(BOM)
     names = pl.read_csv(csv, infer_schema=False).get_column("cluster_name_th").to_list()
