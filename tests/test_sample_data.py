@@ -408,6 +408,17 @@ def test_duplicate_survey_rows_are_identical_copies(truth, files):
     assert n == truth["defect_counts"]["survey_duplicate"]
 
 
+def test_province_variants_present(files):
+    seen = set()
+    for f in files.values():
+        col = f["cols"].get("province", f["cols"].get("lead_province"))
+        if col is not None:
+            seen |= {r[col] for r in f["data"] if r[col] is not None}
+    for v in ("กทม.", "กรุงเทพฯ", "Bangkok", "BKK", "Korat", "Chonburi", "Chon Buri"):
+        assert v in seen, v
+    assert any(v.startswith("จ.") for v in seen) and any(v.startswith("จังหวัด") for v in seen)
+
+
 def test_dates_and_amount_layouts(files):
     """Every date layout of the contract occurs, and the amount layouts too."""
     seen = Counter()

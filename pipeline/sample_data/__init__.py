@@ -136,6 +136,7 @@ def generate(
     tables["spending"], logs["spending"] = defects.spending(world, plans["spending"], plan_rows)
     tables["outcomes"], logs["outcomes"] = defects.surveys(world, plans["outcomes"], tables["registrations"])
     tables = {k: number_rows(v, plans[k]) for k, v in tables.items()}
+    world.spending = world.spending.head(0)  # the clean rows live on in tables["spending"]
     _log(verbose, t0, "defects injected")
 
     out = Path(out)
@@ -145,11 +146,10 @@ def generate(
     aliases = render.province_aliases(world.provinces)
     n_files = n_bytes = 0
     for source, fp in plans.items():
-        parts = tables[source].partition_by("file", as_dict=True, maintain_order=True)
         for p in fp.values():
-            df = parts.pop((p.path,), None)
-            df = tables[source].head(0) if df is None else df.sort("row")
+            df = tables[source].filter(pl.col("file") == p.path).sort("row")
             cells = render.RENDER[source](df, p, world, aliases)
+            del df
             header = render.headers(p)
             path = out / p.path
             if p.fmt == "xlsx":
@@ -158,7 +158,10 @@ def generate(
                 writers.write_csv(path, p, header, cells)
             n_files += 1
             n_bytes += path.stat().st_size
-        del parts
+        # keep only what the truth needs (less memory at large scales)
+        keep = TRUTH_COLUMNS[source]
+        if keep is not None:
+            tables[source] = tables[source].select([c for c in tables[source].columns if c in keep])
         _log(verbose, t0, f"{source}: {len(fp)} files written")
     summary = {"files": n_files, "bytes": n_bytes, "truth": None}
     if truth is not None:
@@ -172,6 +175,13 @@ def generate(
 
 
 truth_module = truth
+_COMMON = {"rid", "file", "row", "status", "reason", "role", "year", "cid", "eid"}
+TRUTH_COLUMNS = {
+    "cluster_plans": None,  # small: keep all
+    "registrations": _COMMON,
+    "spending": _COMMON | {"budget_year", "tx", "amount", "carry"},
+    "outcomes": _COMMON | {"round", "reported", "computed", "mism"},
+}
 
 
 def defect_table_markdown() -> str:

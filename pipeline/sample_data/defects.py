@@ -75,13 +75,28 @@ class Log:
         return pl.concat(self.parts)
 
 
+def cycle_rank(key: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """For masked rows: 0, 1, 2, ... within each key (row order); -1 elsewhere. Used to
+    cycle through a province's alias spellings so that every spelling occurs."""
+    out = np.full(key.size, -1, dtype=np.int64)
+    idx = np.flatnonzero(mask)
+    if idx.size:
+        k = key[idx]
+        order = np.argsort(k, kind="stable")
+        ks = k[order]
+        start = np.r_[True, ks[1:] != ks[:-1]]
+        first = np.maximum.accumulate(np.where(start, np.arange(ks.size), 0))
+        out[idx[order]] = np.arange(ks.size) - first
+    return out
+
+
 def counts_for(kind: str, basis: dict[int, int]) -> dict[int, int]:
     d = spec.DEFECTS_BY_KIND[kind]
     return {y: rh(d.rate * basis[y]) for y in d.years}
 
 
 def styles(rng, n: int, probs: dict[int, float]) -> np.ndarray:
-    keys = np.array(list(probs))
+    keys = np.array(list(probs), dtype=np.int8)
     return keys[choice_idx(rng, n, list(probs.values()))]
 
 
@@ -155,7 +170,7 @@ def plans(world: World, fplans: dict[tuple, FilePlan]) -> pl.DataFrame:
             reason=pl.lit(None, dtype=pl.String),
             name_style=pl.Series(np.where(spacing, 1, np.where(prefix, 2, 0))),
             name_variant=pl.Series(rng.integers(0, 3, n)),
-            prov_alias=pl.Series(np.where(alias, rng.integers(0, 1000, n), -1)),
+            prov_alias=pl.Series(cycle_rank(c["province_code"].to_numpy(), alias)),
             alloc_style=pl.Series(np.where(alloc_text, rng.integers(1, 3, n), 0)),
             pred_shown=pl.Series(~pred_missing),
             target_ent=pl.Series(target),
@@ -318,7 +333,14 @@ def registrations(world: World, fplans: dict[tuple, FilePlan], plan_rows: pl.Dat
     thai_col = rng.integers(0, 3, n)  # 0 tax_id, 1 registered_on, 2 employees
     spacing = py(clean, "reg_name_spacing")
     abbr = py(clean & ((entity == E_COMPANY) | (entity == E_LP)) & ~spacing, "reg_name_abbreviation")
-    alias = py(clean, "reg_province_alias")
+    # every special spelling of the contract occurs: a few alias rows in Bangkok, Chon
+    # Buri and Nakhon Ratchasima first (FY 2564), the rest at random
+    prov = rows["province_code"].to_numpy()
+    alias = np.zeros(n, dtype=bool)
+    for code, k in ((10, 4), (20, 2), (30, 2)):
+        alias |= pick(rng, clean & (prov == code) & (year == spec.FY[0]), k)
+    want = cnt("reg_province_alias")
+    alias |= pick_per_year(rng, clean & ~alias, year, {y: want[y] - int((alias & (year == y)).sum()) for y in want})
     byname = py(clean & name_ok, "reg_cluster_by_name")
     tz = py(clean & tsic0, "reg_tsic_leading_zero")
     emp_text = py(clean & ~(thai & (thai_col == 2)), "reg_employees_text")
@@ -376,7 +398,7 @@ def registrations(world: World, fplans: dict[tuple, FilePlan], plan_rows: pl.Dat
         name_style=pl.Series(name_style),
         spacing_variant=pl.Series(spacing_variant),
         dup_variant=pl.Series(rng.integers(0, 2, n)),
-        prov_alias=pl.Series(np.where(alias, rng.integers(0, 1000, n), -1)),
+        prov_alias=pl.Series(cycle_rank(rows["province_code"].to_numpy(), alias)),
         by_name=pl.Series(byname),
         tsic_lost=pl.Series(tz),
         emp_text=pl.Series(emp_text),
@@ -440,15 +462,15 @@ def spending(world: World, fplans: dict[tuple, FilePlan], plan_rows: pl.DataFram
     co = pick_per_year(rng, tx == TX_DISB, by, counts_for("spend_carry_over", basis))
     day = np.where(co, _days(dt.date(2021, 10, 1)) + rng.integers(0, 150, day.size), day).astype(np.int32)
     remark = np.where(co, REMARK_CARRY, remark).astype(np.int8)
-    later = rng.integers(30, 121, day.size)
+    later = rng.integers(30, 121, day.size, dtype=np.int32)
     for y in spec.FY:
         moved = co & (by == y) & (src >= 0)
         if not moved.any():
             continue
-        lut = np.full(int(src.max()) + 1, -1, dtype=np.int64)
+        lut = np.full(int(src.max()) + 1, -1, dtype=np.int32)
         lut[src[moved]] = day[moved]
         ref = (tx == TX_REFUND) & (by == y)
-        md = np.full(day.size, -1, dtype=np.int64)
+        md = np.full(day.size, -1, dtype=np.int32)
         md[ref] = lut[src[ref]]
         hit = md >= 0
         day = np.where(hit, np.minimum(md + later, _days(spec.DATA_END)), day).astype(np.int32)
@@ -493,19 +515,22 @@ def spending(world: World, fplans: dict[tuple, FilePlan], plan_rows: pl.DataFram
 
     # document numbers: per office and budget year, in posting order
     n = sp.height
-    office = sp["office_idx"].to_numpy().astype(np.int64)
-    by = sp["budget_year"].to_numpy().astype(np.int64)
+    office = sp["office_idx"].to_numpy().astype(np.int32)
+    by = sp["budget_year"].to_numpy().astype(np.int32)
     day = sp["posted_on"].cast(pl.Int32).to_numpy()
     sid = sp["sid"].to_numpy()
     order = np.lexsort((sid, day, by, office))
     grp = (office * 10_000 + by)[order]
     start = np.r_[True, grp[1:] != grp[:-1]]
-    first_idx = np.maximum.accumulate(np.where(start, np.arange(n), 0))
+    del grp
+    ar = np.arange(n, dtype=np.int32)
+    first_idx = np.maximum.accumulate(np.where(start, ar, 0))
     seq = np.empty(n, dtype=np.int32)
-    seq[order] = (np.arange(n) - first_idx + 1).astype(np.int32)
+    seq[order] = ar - first_idx + 1
+    del order, start, first_idx, ar, office
     world.extra["doc_width"] = max(5, len(str(int(seq.max()))))
 
-    role = sp["role"].to_physical().to_numpy().astype(np.int64)
+    role = sp["role"].to_physical().to_numpy().astype(np.int8)
     R = {name: i for i, name in enumerate(SP_ROLE.categories.to_list())}
     tx = sp["tx"].to_numpy()
     clean = role == R["clean"]
@@ -526,10 +551,10 @@ def spending(world: World, fplans: dict[tuple, FilePlan], plan_rows: pl.DataFram
     yce = pick_per_year(rng, coded_ok, by, counts_for("spend_year_ce", basis))
     ysh = pick_per_year(rng, coded_ok & ~yce, by, counts_for("spend_year_short", basis))
     thai = pick_per_year(rng, coded_ok & ~serial, by, counts_for("spend_thai_digits", basis))
-    thai_col = np.where(thai, rng.integers(0, 3, n), -1)  # 0 amount, 1 posted_on, 2 document_no
+    thai_col = np.where(thai, rng.integers(0, 3, n, dtype=np.int8), np.int8(-1))  # 0 amount, 1 posted_on, 2 document_no
     byname = pick_per_year(rng, coded_ok & (g >= 0) & name_ok, by, counts_for("spend_cluster_by_name", basis))
     oldname = pick_per_year(rng, coded_ok & np.isin(cid, ren_cids) & (by == 2565) & ~byname, by, counts_for("spend_cluster_old_name", basis))
-    cluster_ref = np.where(g < 0, 3, np.where(byname, 1, np.where(oldname, 2, 0)))
+    cluster_ref = np.where(g < 0, 3, np.where(byname, 1, np.where(oldname, 2, 0))).astype(np.int8)
 
     # files: posting month; duplicate copies one or two months later
     keys = list(fplans)
@@ -539,7 +564,8 @@ def spending(world: World, fplans: dict[tuple, FilePlan], plan_rows: pl.DataFram
     for m, i in m_of.items():
         lut[m - m0] = i
     posted = sp["posted_on"]
-    month = ((posted.dt.year().cast(pl.Int64) + 543) * 12 + posted.dt.month().cast(pl.Int64) - 1).to_numpy()
+    month = ((posted.dt.year().cast(pl.Int32) + 543) * 12 + posted.dt.month().cast(pl.Int32) - 1).to_numpy()
+    lut = lut.astype(np.int16)
     fidx = lut[month - m0]
     src_idx = np.flatnonzero(dup_src)
     dmonth = month[src_idx] + rng.integers(1, 3, src_idx.size)
@@ -557,7 +583,8 @@ def spending(world: World, fplans: dict[tuple, FilePlan], plan_rows: pl.DataFram
         np.where(rng.random(n) < 0.7, fmt.A_NUMBER, fmt.A_COMMA2),
         styles(rng, n, {fmt.A_COMMA2: 0.6, fmt.A_PLAIN2: 0.2, fmt.A_COMMA0: 0.15, fmt.A_BAHT: 0.05}),
     )
-    astyle = np.where(thai_col == 0, fmt.A_COMMA2, astyle)
+    astyle = np.where(thai_col == 0, fmt.A_COMMA2, astyle).astype(np.int8)
+    dstyle = dstyle.astype(np.int8)
 
     def ext(a):
         return np.concatenate([a, a[src_idx]])

@@ -22,13 +22,14 @@ A_COMMA2, A_PLAIN2, A_COMMA0, A_BAHT, A_PLAIN0, A_NUMBER = range(6)
 
 
 def with_commas(int_expr: pl.Expr) -> pl.Expr:
-    return (
-        int_expr.cast(pl.String)
-        .str.reverse()
-        .str.replace_all(r"(\d{3})", "${1},")
-        .str.strip_suffix(",")
-        .str.reverse()
-    )
+    """1234567 -> "1,234,567" (non-negative integers below 10**15), without regex."""
+    x = int_expr
+    g = [((x // 10 ** (3 * k)) % 1000).cast(pl.String) for k in range(5)]
+    p = [gi.str.zfill(3) for gi in g]
+    out = g[0]
+    for k in range(1, 5):
+        out = pl.when(x >= 10 ** (3 * k)).then(pl.concat_str([g[k]] + p[k - 1::-1], separator=",")).otherwise(out)
+    return out
 
 
 def thai_digits(expr: pl.Expr) -> pl.Expr:

@@ -16,15 +16,13 @@ T_TEXT, T_NUM, T_DATE, T_EMPTY = fmt.T_TEXT, fmt.T_NUM, fmt.T_DATE, fmt.T_EMPTY
 
 
 def province_aliases(prov: pl.DataFrame) -> pl.DataFrame:
+    """Alias spellings per province, the contract's special ones first (the defect rows
+    cycle through the list, so every spelling occurs)."""
     rows = []
     for code, th, en_iso, en_common in prov.select("province_code", "name_th", "name_en_iso", "name_en_common").iter_rows():
-        if code in (10,):
-            al = list(spec.PROVINCE_SPECIAL_ALIASES[code])
-        else:
-            al = [f"จ.{th}", f"จังหวัด{th}", f"จ. {th}", en_common]
-            if en_iso != en_common:
-                al.append(en_iso)
-            al += list(spec.PROVINCE_SPECIAL_ALIASES.get(code, ()))
+        al = list(spec.PROVINCE_SPECIAL_ALIASES.get(code, ()))
+        if code != 10:  # Bangkok is not a จังหวัด
+            al += [en_common] + ([en_iso] if en_iso != en_common else []) + [f"จ.{th}", f"จังหวัด{th}", f"จ. {th}"]
         for k, a in enumerate(al):
             rows.append((code, k, a, len(al)))
     return pl.DataFrame(rows, schema=["province_code", "alias_k", "alias", "n_alias"], orient="row")
@@ -70,6 +68,12 @@ def tax_text(tax: pl.Expr, style: pl.Expr) -> pl.Expr:
         .when(style == 4).then(sci)
         .otherwise(s)
     )
+
+
+def tax_plain_or_dashed(tax: pl.Expr, dashed: pl.Expr) -> pl.Expr:
+    s = tax.cast(pl.String).str.zfill(13)
+    d = pl.concat_str([s.str.slice(0, 1), s.str.slice(1, 4), s.str.slice(5, 5), s.str.slice(10, 2), s.str.slice(12, 1)], separator="-")
+    return pl.when(dashed).then(d).otherwise(s)
 
 
 # --------------------------------------------------------------------------------------
@@ -260,7 +264,7 @@ def render_spending(df: pl.DataFrame, plan: FilePlan, world: World, aliases: pl.
         "description": txt(desc),
         "amount_thb": num_or_text(amt_t, pl.lit(is_x) & (pl.col("amount_style") == fmt.A_NUMBER) & (role != "zero") & (tc != 0)),
         "payee_name": txt(pl.col("payee_name")),
-        "payee_tax_id": txt(tax_text(pl.col("payee_tax"), pl.when(pl.col("payee_dashed")).then(pl.lit(1)).otherwise(pl.lit(0)))),
+        "payee_tax_id": txt(tax_plain_or_dashed(pl.col("payee_tax"), pl.col("payee_dashed"))),
         "beneficiary_tax_id": txt(ben),
         "remark": txt(remark),
     }
@@ -339,7 +343,8 @@ def _finish(df: pl.DataFrame, plan: FilePlan, cols: dict, keep_on_total: tuple[s
             typ = pl.when(nd == "blank").then(pl.lit(T_EMPTY)).when(nd == "total").then(
                 pl.lit(T_NUM if plan.fmt == "xlsx" else T_TEXT)).otherwise(typ)
         exprs.append(text.alias(f"c{i}"))
-        exprs.append(typ.cast(pl.Int8).alias(f"t{i}"))
+        if plan.fmt == "xlsx":  # cell types only matter to the xlsx writer
+            exprs.append(typ.cast(pl.Int8).alias(f"t{i}"))
     return df.select(exprs)
 
 

@@ -22,16 +22,14 @@ def write_csv(path: Path, plan: FilePlan, header: list[str], cells: pl.DataFrame
         [pl.when(pl.col(f"c{i}") == "").then(pl.lit(None, dtype=pl.String)).otherwise(pl.col(f"c{i}")).alias(header[i]) for i in range(ncol)]
     )
     nl = "\r\n" if plan.crlf else "\n"
-    body = text.write_csv(quote_style="necessary", line_terminator=nl)
-    if plan.titles:  # not used by the current plans: CSV files start with their header
-        body = nl.join(plan.titles) + nl + body
+    assert not plan.titles, "CSV files start with their header"
     if plan.encoding == "cp874":
-        data = body.encode("cp874")
-    elif plan.encoding == "utf-8-sig":
-        data = b"\xef\xbb\xbf" + body.encode("utf-8")
-    else:
-        data = body.encode("utf-8")
-    path.write_bytes(data)
+        path.write_bytes(text.write_csv(quote_style="necessary", line_terminator=nl).encode("cp874"))
+        return
+    with open(path, "wb") as fh:
+        if plan.encoding == "utf-8-sig":
+            fh.write(b"\xef\xbb\xbf")
+        text.write_csv(fh, quote_style="necessary", line_terminator=nl)
 
 
 def write_xlsx(path: Path, plan: FilePlan, header: list[str], cells: pl.DataFrame) -> None:
