@@ -90,6 +90,8 @@ class Alert:
             cause = f": data rule {', '.join(rules)} failed"
         elif self.failed_steps:
             cause = f": step {', '.join(s.step_key for s in self.failed_steps[:3])} failed"
+        elif self.run_error:
+            cause = f": {self.run_error}"
         return f"Run {self.run_id[:8]} of {self.job_name} failed{cause}"
 
     def text(self) -> str:
@@ -99,6 +101,9 @@ class Alert:
             if self.published
             else "The warehouse was NOT published: analysts still read the previous version."
         )
+        if self.run_error and not self.failed_steps:
+            # No step failed: the run itself did (its process died, it was canceled, ...).
+            lines.append(f"Run error: {self.run_error}")
         if self.failed_steps:
             lines.append("Failed steps:")
             for step in self.failed_steps[:SHOWN_ITEMS]:

@@ -215,3 +215,15 @@ def test_alert_names_rejected_files_from_the_manifest_check():
     assert alert.failed_checks[0].files == ("spending/spending_2565_03.csv",)
     assert alert.rejected_files == (alerts.RejectedFile("spending/spending_2565_03.csv", "header_unrecognised", "no header row"),)
     assert "spending/spending_2565_03.csv (rule header_unrecognised)" in alert.text()
+
+
+def test_a_run_that_died_without_a_failed_step_says_why():
+    alert = alerts.Alert(
+        run_id="0123456789abcdef",
+        job_name="refresh_warehouse",
+        run_error="Run worker process 4242 exited unexpectedly",
+        will_retry=True,
+    )
+    assert alert.title == "Run 01234567 of refresh_warehouse failed: Run worker process 4242 exited unexpectedly"
+    assert "Run error: Run worker process 4242 exited unexpectedly" in alert.text()
+    assert "retry this run automatically" in alert.text()
