@@ -80,9 +80,9 @@ def plan_files(world: World) -> dict[str, dict[tuple, FilePlan]]:
     plans: dict[str, dict[tuple, FilePlan]] = {s.name: {} for s in contract.SOURCES}
     budget = dict(spec.XLSX_CELL_BUDGET)
 
-    def xlsx_ok(source: str, rows: int, ncols: int) -> bool:
+    def xlsx_ok(source: str, rows: int, ncols: int, always: bool = False) -> bool:
         cells = rows * ncols
-        if rows > spec.XLSX_MAX_ROWS or cells > budget[source]:
+        if rows > spec.XLSX_MAX_ROWS or (cells > budget[source] and not always):
             return False
         budget[source] -= cells
         return True
@@ -131,7 +131,7 @@ def plan_files(world: World) -> dict[str, dict[tuple, FilePlan]]:
         est = int(scnt.get(key, 0) * 1.05) + 5
         ncol = len(contract.SPENDING.columns)
         name = f"spending/spending_{be}_{mm:02d}"
-        if key in spec.SPEND_XLSX and xlsx_ok("spending", est, ncol):
+        if key in spec.SPEND_XLSX and xlsx_ok("spending", est, ncol, always=(key == spec.SPEND_MONTHS[0])):
             p = FilePlan("spending", key, name + ".xlsx", "xlsx", None,
                          titles=tuple(_spend_titles(be, mm)[: spec.SPEND_TITLE.get(key, 0)]), sheet="ข้อมูล")
         else:

@@ -320,6 +320,7 @@ SURVEY_ENGLISH = {}
 SURVEY_SHUFFLED = {2565}
 
 # cells written as xlsx per source before planned-xlsx files fall back to csv (large scales)
-XLSX_CELL_BUDGET = {"cluster_plans": 10**9, "registrations": 250_000, "spending": 500_000, "outcomes": 250_000}
+# (xlsxwriter writes ~100k cells/s; the first planned spending workbook is always xlsx)
+XLSX_CELL_BUDGET = {"cluster_plans": 10**9, "registrations": 300_000, "spending": 300_000, "outcomes": 250_000}
 XLSX_MAX_ROWS = 1_000_000
 CREATED = dt.datetime(2022, 10, 1, 9, 0, 0)  # fixed workbook creation date (byte-identical output)
