@@ -21,8 +21,6 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
-from pipeline import contract
-
 from . import fmt, ids, spec
 from .entities import (
     E_COMPANY, E_LP, E_RP, E_CE, TX_COMMIT, TX_DISB, TX_REFUND, World, choice_idx, date_series,

@@ -7,10 +7,10 @@ import polars as pl
 
 from pipeline import contract
 
-from . import fmt, ids, spec
+from . import fmt, spec
 from .defects import CERT_TABLE
-from .entities import ENTITY_TH, GROUP_TH, STATUS_TH, TX_COMMIT, TX_REFUND, TX_TH, World
-from .layout import EXTRA_COLUMN, FilePlan, header_names
+from .entities import ENTITY_TH, TX_COMMIT, TX_REFUND, TX_TH, World
+from .layout import FilePlan, header_names
 
 T_TEXT, T_NUM, T_DATE, T_EMPTY = fmt.T_TEXT, fmt.T_NUM, fmt.T_DATE, fmt.T_EMPTY
 
