@@ -9,6 +9,9 @@ Each file is written beside its final name and renamed over it, so a reader neve
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,25 +57,33 @@ def _csv_select(connection: duckdb.DuckDBPyConnection, schema: str, table: str) 
     return f"SELECT {', '.join(expressions)} FROM {_identifier(schema)}.{_identifier(table)}"
 
 
-def _partial(path: Path) -> Path:
-    return path.with_name(f".{path.name}.partial")
+@contextmanager
+def _replacing(path: Path) -> Iterator[Path]:
+    """A private partial file beside `path`, renamed over it when the block succeeds."""
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    os.close(handle)
+    partial = Path(name)
+    try:
+        yield partial
+        os.chmod(partial, 0o644)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def export_table(connection: duckdb.DuckDBPyConnection, schema: str, table: str, out_dir: Path) -> ExportedTable:
     out_dir.mkdir(parents=True, exist_ok=True)
     parquet, csv = out_dir / f"{table}.parquet", out_dir / f"{table}.csv"
 
-    partial = _partial(parquet)
-    connection.execute(
-        f"COPY (SELECT * FROM {_identifier(schema)}.{_identifier(table)}) TO $path (FORMAT parquet, COMPRESSION zstd)",
-        {"path": os.fspath(partial)},
-    )
-    os.replace(partial, parquet)
+    with _replacing(parquet) as partial:
+        connection.execute(
+            f"COPY (SELECT * FROM {_identifier(schema)}.{_identifier(table)}) TO $path (FORMAT parquet, COMPRESSION zstd)",
+            {"path": os.fspath(partial)},
+        )
 
     frame = neutralise_formulas(connection.sql(_csv_select(connection, schema, table)).pl())
-    partial = _partial(csv)
-    frame.write_csv(partial, include_bom=True)
-    os.replace(partial, csv)
+    with _replacing(csv) as partial:
+        frame.write_csv(partial, include_bom=True)
     return ExportedTable(table=f"{schema}.{table}", rows=frame.height, parquet=parquet, csv=csv)
 
 
