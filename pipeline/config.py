@@ -18,6 +18,7 @@ REFERENCE_DIR = PROJECT_ROOT / "pipeline" / "reference"
 DEFAULT_RAW_DATA_DIR = PROJECT_ROOT / "data" / "raw"
 DEFAULT_WAREHOUSE_PATH = PROJECT_ROOT / "data" / "warehouse" / "cluster_programme.duckdb"
 DEFAULT_BUILD_DIR = PROJECT_ROOT / "data" / "build"
+DEFAULT_REPORTS_DIR = PROJECT_ROOT / "data" / "reports"
 DEFAULT_KEPT_VERSIONS = 3
 DEFAULT_PII_KEY_FILE = PROJECT_ROOT / ".secrets" / "pii_hash.key"
 
@@ -38,6 +39,7 @@ class Settings:
     build_dir: Path
     kept_versions: int
     pii_key_file: Path
+    reports_dir: Path
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -47,6 +49,7 @@ class Settings:
             build_dir=_path_from_env("BUILD_DIR", DEFAULT_BUILD_DIR),
             kept_versions=int(os.environ.get("WAREHOUSE_KEEP_VERSIONS", DEFAULT_KEPT_VERSIONS)),
             pii_key_file=_path_from_env("PII_KEY_FILE", DEFAULT_PII_KEY_FILE),
+            reports_dir=_path_from_env("REPORTS_DIR", DEFAULT_REPORTS_DIR),
         )
 
     @property

@@ -44,7 +44,11 @@ def main() -> int:
         failed = [event.step_key for event in result.all_events if event.is_step_failure]
         print(f"run {result.run_id} failed; failed steps: {', '.join(failed) or 'none'}", file=sys.stderr)
         return 1
-    print_rollup(Settings.from_env().warehouse_path)
+    settings = Settings.from_env()
+    print_rollup(settings.warehouse_path)
+    report = settings.reports_dir / "programme_report.html"
+    if report.exists():
+        print(f"Report: {report}\nExports: {settings.reports_dir / 'exports'}")
     return 0
 
 

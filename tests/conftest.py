@@ -17,7 +17,7 @@ from pipeline.config import PROJECT_ROOT
 
 SAMPLE_RAW_DIR = PROJECT_ROOT / "data" / "raw"
 TRUTH_PATH = PROJECT_ROOT / "tests" / "fixtures" / "sample_truth.json"
-PATH_VARIABLES = ("RAW_DATA_DIR", "WAREHOUSE_PATH", "BUILD_DIR")
+PATH_VARIABLES = ("RAW_DATA_DIR", "WAREHOUSE_PATH", "BUILD_DIR", "PII_KEY_FILE", "REPORTS_DIR")
 
 
 @contextmanager
@@ -27,6 +27,8 @@ def project_environment(raw_dir: Path, work_dir: Path) -> Iterator[dict[str, Pat
         "RAW_DATA_DIR": raw_dir,
         "WAREHOUSE_PATH": work_dir / "warehouse" / "cluster_programme.duckdb",
         "BUILD_DIR": work_dir / "build",
+        "PII_KEY_FILE": work_dir / "secrets" / "pii_hash.key",
+        "REPORTS_DIR": work_dir / "reports",
     }
     saved = {name: os.environ.get(name) for name in PATH_VARIABLES}
     os.environ.update({name: os.fspath(path) for name, path in paths.items()})

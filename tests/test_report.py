@@ -3,11 +3,9 @@ the report as a browser shows it."""
 
 from __future__ import annotations
 
-import atexit
 import os
 import re
 import shutil
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,13 +27,6 @@ from pipeline.report.format import (
     neutralise_formula,
     neutralise_formulas,
 )
-
-# The session's sample run (tests/conftest.py) materialises the report assets too; unless the
-# caller chose REPORTS_DIR, they write into a temporary folder rather than the project's data/reports.
-if not os.environ.get("REPORTS_DIR"):
-    _SESSION_REPORTS = tempfile.mkdtemp(prefix="cluster-programme-reports-")
-    atexit.register(shutil.rmtree, _SESSION_REPORTS, ignore_errors=True)
-    os.environ["REPORTS_DIR"] = _SESSION_REPORTS
 
 BOM = b"\xef\xbb\xbf"
 FORMULA_START = re.compile(r"^[=+\-@\t\r]")
