@@ -180,3 +180,11 @@ def test_gx_results_are_check_metadata(sample_warehouse):
     assert evaluations
     for evaluation in evaluations:
         assert {"element_count", "unexpected_count", "reason_code", "examples"} <= set(evaluation.metadata)
+
+
+def test_the_sample_matches_the_announced_figures(sample_warehouse):
+    (evaluation,) = [
+        e for e in sample_warehouse.result.get_asset_check_evaluations() if e.check_name == "matches_announced_figures"
+    ]
+    assert evaluation.passed
+    assert len(evaluation.metadata["compared"].value) == 6

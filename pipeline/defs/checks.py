@@ -11,6 +11,7 @@ import dagster as dg
 import polars as pl
 
 from pipeline.metadata import BUILD_POOL
+from pipeline.report.announced import announced_frame
 from pipeline.resources import WarehouseResource
 
 SHOWN_ROWS = 20
@@ -69,6 +70,37 @@ SQL_CHECKS = (
         blocking=True,
     ),
     SqlCheck(
+        ("core", "dim_cluster"),
+        "cluster_key_unique_per_year",
+        "No two clusters of one fiscal year share a cluster_key (the derived identity is unambiguous).",
+        """SELECT fiscal_year, cluster_key, list(cluster_code) AS cluster_codes FROM core.dim_cluster
+           GROUP BY fiscal_year, cluster_key HAVING count(*) > 1""",
+        blocking=True,
+    ),
+    SqlCheck(
+        ("core", "fct_spending"),
+        "executed_spend_equals_staging",
+        "Executed spend and commitments per budget year in the fact equal the accepted staging rows.",
+        """WITH fact AS (SELECT fiscal_year, sum(amount_thb) FILTER (WHERE is_executed) AS executed,
+                                sum(amount_thb) FILTER (WHERE transaction_type = 'commitment') AS committed
+                         FROM core.fct_spending GROUP BY 1),
+                staged AS (SELECT budget_fiscal_year AS fiscal_year,
+                                  sum(amount_thb) FILTER (WHERE transaction_type IN ('disbursement', 'refund')) AS executed,
+                                  sum(amount_thb) FILTER (WHERE transaction_type = 'commitment') AS committed
+                           FROM staging.spending GROUP BY 1)
+           SELECT fiscal_year, f.executed AS fact_executed, s.executed AS staged_executed
+           FROM fact f FULL JOIN staged s USING (fiscal_year)
+           WHERE f.executed IS DISTINCT FROM s.executed OR f.committed IS DISTINCT FROM s.committed""",
+        blocking=True,
+    ),
+    SqlCheck(
+        ("marts", "cluster_outcomes"),
+        "allocations_not_negative",
+        "No cluster has a negative allocation.",
+        "SELECT fiscal_year, cluster_code, budget_allocated_thb FROM marts.cluster_outcomes WHERE budget_allocated_thb < 0",
+        blocking=True,
+    ),
+    SqlCheck(
         ("marts", "cluster_outcomes"),
         "spend_within_allocation",
         "A cluster whose executed spend is above its allocation (named, with its utilisation).",
@@ -109,4 +141,34 @@ def sql_check(check: SqlCheck) -> dg.AssetChecksDefinition:
     return _check
 
 
-defs = dg.Definitions(asset_checks=[sql_check(check) for check in SQL_CHECKS])
+@dg.asset_check(
+    asset=dg.AssetKey(["marts", "fiscal_year_rollup"]),
+    name="matches_announced_figures",
+    description="The headline figures equal the department's announcement (29 clusters, 680 enterprises, "
+    "19,000,000 baht, about 1.2 billion baht in 2564; 34 clusters, 17,000,000 baht in 2565), "
+    "within the precision each was announced with. A warning: new data may rightly differ.",
+    blocking=False,
+    pool=BUILD_POOL,
+)
+def matches_announced_figures(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    announced = announced_frame()
+    with warehouse.build_connection() as connection:
+        rollup = connection.sql(
+            "UNPIVOT (SELECT fiscal_year, active_clusters::DOUBLE AS active_clusters, enterprises::DOUBLE AS enterprises, "
+            "budget_allocated_thb::DOUBLE AS budget_allocated_thb, economic_value_thb::DOUBLE AS economic_value_thb "
+            "FROM marts.fiscal_year_rollup) ON COLUMNS(* EXCLUDE (fiscal_year)) INTO NAME measure VALUE actual"
+        ).pl()
+    compared = announced.join(
+        rollup.with_columns(pl.col("fiscal_year").cast(pl.Int64)), on=["fiscal_year", "measure"], how="left"
+    ).with_columns(
+        ((pl.col("actual") - pl.col("announced")).abs() <= pl.col("rounded_to") / 2).fill_null(False).alias("matches")
+    )
+    differing = compared.filter(~pl.col("matches"))
+    return dg.AssetCheckResult(
+        passed=differing.is_empty(),
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"compared": dg.MetadataValue.json(compared.to_dicts()), "differing": differing.height},
+    )
+
+
+defs = dg.Definitions(asset_checks=[*(sql_check(check) for check in SQL_CHECKS), matches_announced_figures])

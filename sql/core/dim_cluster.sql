@@ -1,13 +1,18 @@
 -- One row per cluster per fiscal year, with `cluster_key`: the cluster's identity across years.
 -- A continuing cluster gets a new code every year; its key is the code it had in its first
 -- year. The link to last year's cluster is the plan's predecessor code; where that is blank,
--- it is derived: the one cluster of last year with the same sector and lead province that no
--- other cluster claims (flagged `predecessor_derived`). No link at all starts a new key.
+-- it is derived from last year's clusters with the same sector and lead province that no plan
+-- link claims, preferring one with the same Thai name, and only where the match is unique both
+-- ways (flagged `predecessor_derived`). No link at all starts a new key.
 WITH RECURSIVE plans AS (
     SELECT * FROM staging.cluster_plans
 ),
-derived AS (
-    SELECT this_year.fiscal_year, this_year.cluster_code, last_year.cluster_code AS derived_predecessor
+candidates AS (
+    -- Last year's clusters of the same sector and lead province that no plan link claims;
+    -- one with the same Thai name (without the `คลัสเตอร์` prefix or spaces) is preferred.
+    SELECT this_year.fiscal_year, this_year.cluster_code, last_year.cluster_code AS derived_predecessor,
+           regexp_replace(replace(this_year.cluster_name_th, 'คลัสเตอร์', ''), '\s+', '', 'g')
+               = regexp_replace(replace(last_year.cluster_name_th, 'คลัสเตอร์', ''), '\s+', '', 'g') AS same_name
     FROM plans this_year
     JOIN plans last_year
       ON last_year.fiscal_year = this_year.fiscal_year - 1
@@ -17,8 +22,16 @@ derived AS (
       AND last_year.cluster_code NOT IN (
           SELECT predecessor_code FROM plans claimed
           WHERE claimed.fiscal_year = this_year.fiscal_year AND claimed.predecessor_code IS NOT NULL)
-    QUALIFY count(*) OVER (PARTITION BY this_year.fiscal_year, this_year.cluster_code) = 1
-        AND count(*) OVER (PARTITION BY this_year.fiscal_year, last_year.cluster_code) = 1
+),
+best_candidates AS (
+    SELECT * FROM candidates
+    QUALIFY rank() OVER (PARTITION BY fiscal_year, cluster_code ORDER BY same_name DESC) = 1
+),
+derived AS (
+    -- A link is derived only where it is unambiguous both ways.
+    SELECT fiscal_year, cluster_code, derived_predecessor FROM best_candidates
+    QUALIFY count(*) OVER (PARTITION BY fiscal_year, cluster_code) = 1
+        AND count(*) OVER (PARTITION BY fiscal_year, derived_predecessor) = 1
 ),
 linked AS (
     SELECT p.*, d.derived_predecessor,
