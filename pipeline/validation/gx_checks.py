@@ -39,6 +39,7 @@ def _columns_of(suite: Suite) -> list[str]:
         if "column" in expectation.kwargs:
             names.add(expectation.kwargs["column"])
         names.update(expectation.kwargs.get("column_list", []))
+        names.update(expectation.kwargs.get("column_set", []))
     return sorted(names)
 
 
@@ -54,8 +55,15 @@ def validate_table(connection: duckdb.DuckDBPyConnection, suite: Suite, table: s
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
-    columns = _columns_of(suite)
+    schema, name = table.split(".")
+    present = {
+        c for (c,) in connection.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?", [schema, name]
+        ).fetchall()
+    }
+    # Only columns that exist are read, so a missing one fails its expectation instead of the query.
     # Column names come from the repository's own suite; the table name from our asset key.
+    columns = [c for c in _columns_of(suite) if c in present]
     selected = ", ".join(f'"{c}"' for c in columns) if columns else "1 AS _no_columns"
     frame = connection.sql(f"SELECT {selected} FROM {table}").df()
 
