@@ -3,7 +3,9 @@
 The analysts' file is only ever replaced by `os.replace` of a complete, checkpointed copy in
 the same folder, so a reader sees the old file or the new one, never a mixture; a reader
 holding the old file open keeps its inode (and its snapshot) after the replace. Earlier
-versions are kept as hard links in `versions/` beside the warehouse.
+versions are kept as hard links in `versions/` beside the warehouse. A copy left behind by a
+publish that was killed mid-way (`.<name>.<pid>.partial`) is never renamed into place; the
+next publish or rollback deletes it once its process is gone.
 
 Command line:  python -m pipeline.publish rollback   (restore the previous published version)
 """
@@ -52,6 +54,42 @@ def _copy_durably(source: Path, target: Path) -> None:
         os.fsync(handle.fileno())
 
 
+def _candidate_path(warehouse_path: Path) -> Path:
+    """This process's private copy beside the warehouse (same folder, so os.replace is atomic)."""
+    return warehouse_path.with_name(f".{warehouse_path.name}.{os.getpid()}.partial")
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # a leftover under our own (reused) pid: not in flight, we write it now
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_partials(warehouse_path: Path) -> list[Path]:
+    """Delete copies left beside the warehouse by a publish or rollback whose process is gone.
+
+    Such a file (a SIGKILL or power loss mid-copy) was never renamed over the warehouse and
+    never will be: only frees its space. A copy of a live process is left alone.
+    """
+    prefix, suffix = f".{warehouse_path.name}.", ".partial"
+    removed = []
+    if not warehouse_path.parent.is_dir():
+        return removed
+    for entry in warehouse_path.parent.iterdir():
+        pid = entry.name[len(prefix) : -len(suffix)]
+        if entry.name.startswith(prefix) and entry.name.endswith(suffix) and pid.isdigit():
+            if not _process_alive(int(pid)):
+                entry.unlink(missing_ok=True)
+                removed.append(entry)
+    return removed
+
+
 def _verify_readable(database: Path) -> None:
     connection = duckdb.connect(os.fspath(database), read_only=True)
     try:
@@ -84,7 +122,8 @@ def publish(build_database: Path, warehouse_path: Path, kept_versions: int) -> P
     finally:
         connection.close()
     warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    candidate = warehouse_path.with_name(f".{warehouse_path.name}.{os.getpid()}.partial")
+    remove_stale_partials(warehouse_path)
+    candidate = _candidate_path(warehouse_path)
     try:
         _copy_durably(build_database, candidate)
         _verify_readable(candidate)
@@ -101,10 +140,15 @@ def rollback(warehouse_path: Path) -> Path:
     if not versions:
         raise PublishError(f"no earlier version of {warehouse_path} is kept in {versions_dir(warehouse_path)}")
     previous = versions[0]
-    candidate = warehouse_path.with_name(f".{warehouse_path.name}.{os.getpid()}.partial")
-    _copy_durably(previous, candidate)
-    _verify_readable(candidate)
-    os.replace(candidate, warehouse_path)
+    remove_stale_partials(warehouse_path)
+    candidate = _candidate_path(warehouse_path)
+    try:
+        _copy_durably(previous, candidate)
+        _verify_readable(candidate)
+        os.replace(candidate, warehouse_path)
+    except BaseException:
+        candidate.unlink(missing_ok=True)
+        raise
     _fsync_directory(warehouse_path.parent)
     previous.unlink()
     return previous
