@@ -128,7 +128,12 @@ def land_source(
             _land_file(connection, source, raw_root, source_file, sha256, size_bytes, run_id, now, loaded_hashes, report)
         connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        try:
+            connection.execute("ROLLBACK")
+        except duckdb.Error:
+            # A COMMIT that failed (e.g. disk full) has already ended the transaction; the
+            # original error, not "no transaction is active", is the one to report.
+            pass
         raise
     return report
 

@@ -49,9 +49,16 @@ def _fsync_directory(folder: Path) -> None:
 
 
 def _copy_durably(source: Path, target: Path) -> None:
-    shutil.copyfile(source, target)
-    with open(target, "rb+") as handle:
-        os.fsync(handle.fileno())
+    try:
+        shutil.copyfile(source, target)
+        with open(target, "rb+") as handle:
+            os.fsync(handle.fileno())
+    except OSError as error:
+        if error.filename is not None or error.errno is None:
+            raise
+        # A failed write() (e.g. disk full) names no file; say which copy failed, as
+        # shutil does when it copies with sendfile: "[Errno 28] ...: 'source' -> 'target'".
+        raise OSError(error.errno, error.strerror, os.fspath(source), None, os.fspath(target)) from error
 
 
 def _candidate_path(warehouse_path: Path) -> Path:
