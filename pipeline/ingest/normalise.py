@@ -6,7 +6,8 @@ rows; filter on `_row_kind == "data"`) and returns:
 Lineage (all sources)
 - `_source_file` String: RawRead.relative_path (POSIX, relative to the raw-data folder)
 - `_file_year` Int32: the 4-digit BE year in the file name (`cluster_plan_2564.xlsx` -> 2564;
-  the fiscal year of plans and registrations, the posting year of spending), null if none
+  the fiscal year of plans and registrations, the posting year of spending), null if none or
+  outside 2400..2700 (as for year values)
 - `_sheet`, `_row_number`, `_row_kind`: as in RawRead
 - `_repairs` List[String]: repair codes applied to the row, one entry per code (empty for
   non-data rows)
@@ -444,6 +445,8 @@ def normalise(source: contract.Source, raw: RawRead) -> pl.DataFrame:
     combined = combined.join(mask_lists, on="__repair_mask", how="left", maintain_order="left")
     typed_names = [c for piece in pieces for c in piece.columns if not c.startswith("__")]
     file_year = pl.lit(raw.relative_path).str.extract(r"(?:^|[_/])(\d{4})(?:[_.]|$)", 1).cast(pl.Int32)
+    # Only a plausible BE year counts (`cluster_plan_3000.xlsx` has none: its rows get year_invalid).
+    file_year = pl.when(file_year.is_between(years.MIN_BE_YEAR, years.MAX_BE_YEAR)).then(file_year)
     return combined.select(
         pl.lit(raw.relative_path, dtype=pl.String).alias("_source_file"),
         file_year.alias("_file_year"),
