@@ -774,7 +774,7 @@ def test_a_sheet_at_excels_row_limit_lands_in_bounded_time_and_memory(tmp_path):
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
     finished = subprocess.run(
-        [sys.executable, "-c", _LAND_HUGE, str(raw), str(tmp_path / "landing.duckdb")],
+        [sys.executable, "-c", _LAND_HUGE, str(raw), str(tmp_path / "build.duckdb")],
         capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=MAX_SECONDS * 3,
     )
     assert finished.returncode == 0, finished.stderr[-3000:]
