@@ -43,3 +43,9 @@ sample-data: $(VENV)/.installed-run
 ## Restore the previously published warehouse.
 rollback: $(VENV)/.installed-run
 	$(BIN)/python -m pipeline.publish rollback
+
+## Benchmark the refresh at a scale of the sample data: full refresh in a fresh process, the
+## plain-reading floor, a no-change and a one-new-month refresh (make bench SCALE=100).
+## Data cached in .bench/data/, results in .bench/results/ (see docs/performance.md).
+bench: $(VENV)/.installed-run
+	$(BIN)/python -m pipeline.benchmark --scale $(SCALE)
