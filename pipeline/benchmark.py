@@ -268,7 +268,8 @@ def floor_read(raw: Path) -> dict:
     """Seconds to read every raw file into memory as strings, by the fastest plain readers."""
     import fastexcel
 
-    connection = duckdb.connect(config={"enable_progress_bar": False})
+    connection = duckdb.connect()
+    connection.execute("SET enable_progress_bar = false")
     seconds = {"csv": 0.0, "xlsx": 0.0}
     rows = {"csv": 0, "xlsx": 0}
     files = {"csv": 0, "xlsx": 0}
