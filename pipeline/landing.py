@@ -18,7 +18,8 @@ import duckdb
 import polars as pl
 
 from pipeline.contract import Source
-from pipeline.ingest import FileRejected, normalise, read_raw_file
+from pipeline.ingest import FileRejected, RawRead, normalise, read_raw_file
+from pipeline.ingest.read import LINEAGE_COLUMNS
 
 RAW_FILE_SUFFIXES = {".csv", ".xlsx"}
 _HASH_CHUNK = 1 << 20
@@ -126,6 +127,10 @@ def land_source(
         )
         for source_file, sha256, size_bytes in new_files.iter_rows():  # one iteration per file, not per row
             _land_file(connection, source, raw_root, source_file, sha256, size_bytes, run_id, now, loaded_hashes, report)
+        if not _landing_table_exists(connection, source):
+            # No file of this source could be loaded yet (none sent, or all rejected): an empty
+            # table, so validation and the models run on zero rows instead of failing.
+            _insert_landed_rows(connection, source, _landed_rows(source, _empty_read(source), "", "", run_id))
         connection.execute("COMMIT")
     except BaseException:
         try:
@@ -136,6 +141,37 @@ def land_source(
             pass
         raise
     return report
+
+
+def _empty_read(source: Source) -> RawRead:
+    """What a file with the source's headers and no rows reads as."""
+    lineage = {"_row_number": pl.Int64, "_sheet": pl.String, "_row_kind": pl.String, "_raw_values": pl.String,
+               "_extra": pl.String}
+    schema = {name: pl.String for name in source.canonical_names} | {name: lineage[name] for name in LINEAGE_COLUMNS}
+    return RawRead(
+        data=pl.DataFrame(schema=schema), source_name=source.name, relative_path="", sha256="", size_bytes=0,
+        file_format="csv", encoding=None, header_row_number=0, title_rows=0, million_baht_columns=[],
+        header_language="en",
+    )
+
+
+def _landed_rows(source: Source, raw: RawRead, source_file: str, sha256: str, run_id: str) -> pl.DataFrame:
+    return normalise(source, raw).with_columns(
+        pl.lit(source_file).alias("_source_file"),
+        pl.lit(sha256).alias("_file_sha256"),
+        pl.lit(run_id).alias("_run_id"),
+    )
+
+
+def _insert_landed_rows(connection, source: Source, rows: pl.DataFrame) -> None:
+    connection.register("landed_rows", rows)
+    try:
+        if _landing_table_exists(connection, source):
+            connection.execute(f"INSERT INTO landing.{source.name} BY NAME SELECT * FROM landed_rows")
+        else:
+            connection.execute(f"CREATE TABLE landing.{source.name} AS SELECT * FROM landed_rows")
+    finally:
+        connection.unregister("landed_rows")
 
 
 def _record_file(connection, source: Source, values: dict) -> None:
@@ -184,7 +220,7 @@ def _land_file(connection, source, raw_root, source_file, sha256, size_bytes, ru
         return
     try:
         raw = read_raw_file(raw_root / source_file, source, raw_root)
-        rows = normalise(source, raw)
+        rows = _landed_rows(source, raw, source_file, sha256, run_id)
     except FileRejected as rejection:
         report.rejected[source_file] = str(rejection)
         _record_file(
@@ -193,21 +229,9 @@ def _land_file(connection, source, raw_root, source_file, sha256, size_bytes, ru
             {**record, "status": "rejected", "reason_code": rejection.code, "reason": str(rejection)},
         )
         return
-    rows = rows.with_columns(
-        pl.lit(source_file).alias("_source_file"),
-        pl.lit(sha256).alias("_file_sha256"),
-        pl.lit(run_id).alias("_run_id"),
-    )
     kinds = rows["_row_kind"].value_counts()
     count = dict(zip(kinds["_row_kind"].to_list(), kinds["count"].to_list()))
-    connection.register("landed_rows", rows)
-    try:
-        if _landing_table_exists(connection, source):
-            connection.execute(f"INSERT INTO landing.{source.name} BY NAME SELECT * FROM landed_rows")
-        else:
-            connection.execute(f"CREATE TABLE landing.{source.name} AS SELECT * FROM landed_rows")
-    finally:
-        connection.unregister("landed_rows")
+    _insert_landed_rows(connection, source, rows)
     loaded_hashes.setdefault(sha256, source_file)
     report.loaded.append(source_file)
     _record_file(

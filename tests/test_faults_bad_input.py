@@ -722,6 +722,38 @@ def test_html_in_a_name_is_escaped_in_the_report(run):
 
 
 # --------------------------------------------------------------------------------------------
+# A source with nothing loadable
+
+
+def test_a_source_whose_only_files_are_rejected_or_absent_still_publishes(tmp_path):
+    """Registrations and outcomes have only rejected files, spending has no folder at all: the
+    refresh publishes the plans with empty staged tables instead of failing in validation."""
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE_RAW_DIR / "cluster_plans", raw / "cluster_plans")
+    (raw / "outcomes").mkdir()
+    (raw / "outcomes" / "outcome_survey_2564.xlsx").write_bytes(b"")
+    (raw / "registrations").mkdir()
+    (raw / "registrations" / "registrations_hq_2564.csv").write_bytes("เลขที่ใบสมัคร,ปีงบประมาณ\n".encode("utf-16"))
+    with project_environment(raw, tmp_path / "work") as paths:
+        result = run_refresh()
+    assert result.success
+    warehouse = Materialised(result, paths["WAREHOUSE_PATH"], paths["BUILD_DIR"] / "cluster_programme.build.duckdb")
+    assert warehouse.query(
+        "SELECT fiscal_year, active_clusters, enterprises, spend_executed_thb FROM marts.fiscal_year_rollup ORDER BY 1"
+    ) == [(2564, 29, 0, 0), (2565, 34, 0, 0)]
+    counts = warehouse.query(
+        "SELECT (SELECT count(*) FROM staging.registrations), (SELECT count(*) FROM staging.spending), "
+        "(SELECT count(*) FROM staging.outcomes)"
+    )
+    assert counts == [(0, 0, 0)]
+    rejected = dict(warehouse.query("SELECT source_file, reason_code FROM audit.file_manifest WHERE status = 'rejected'"))
+    assert rejected == {
+        "outcomes/outcome_survey_2564.xlsx": "file_empty",
+        "registrations/registrations_hq_2564.csv": "encoding_unknown",
+    }
+
+
+# --------------------------------------------------------------------------------------------
 # A sheet at Excel's row limit
 
 EXCEL_MAX_ROWS = 1_048_576
