@@ -29,8 +29,12 @@ FILES_TABLE_COLUMNS = """
     encoding VARCHAR, header_language VARCHAR, header_row_number INTEGER, status VARCHAR,
     reason_code VARCHAR, reason VARCHAR, duplicate_of VARCHAR, rows_read BIGINT, title_rows BIGINT,
     data_rows BIGINT, blank_rows BIGINT, total_rows BIGINT, first_run_id VARCHAR,
-    last_run_id VARCHAR, first_seen_at TIMESTAMPTZ, last_seen_at TIMESTAMPTZ, loaded_at TIMESTAMPTZ
+    last_run_id VARCHAR, first_seen_at TIMESTAMPTZ, last_seen_at TIMESTAMPTZ, loaded_at TIMESTAMPTZ,
+    raw_headers STRUCT(sheet VARCHAR, headers VARCHAR[])[]
 """
+# The names of the cells in landing.<source>._raw_values, per sheet ('' for CSV), kept once per
+# file in landing.<source>_files.raw_headers instead of in every row.
+RAW_HEADERS_TYPE = "STRUCT(sheet VARCHAR, headers VARCHAR[])[]"
 
 
 def file_sha256(path: Path) -> str:
@@ -71,6 +75,22 @@ class LandingReport:
 def ensure_landing_tables(connection: duckdb.DuckDBPyConnection, source: Source) -> None:
     connection.execute("CREATE SCHEMA IF NOT EXISTS landing")
     connection.execute(f"CREATE TABLE IF NOT EXISTS landing.{source.name}_files ({FILES_TABLE_COLUMNS})")
+    _upgrade_raw_values(connection, source)
+
+
+def _upgrade_raw_values(connection: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """A build database from before raw values were lists (one JSON object per row) is upgraded:
+    its landed rows are dropped and its loaded files marked changed (hash cleared), so this
+    refresh parses them again."""
+    connection.execute(f"ALTER TABLE landing.{source.name}_files ADD COLUMN IF NOT EXISTS raw_headers {RAW_HEADERS_TYPE}")
+    (old_format,) = connection.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'landing' AND table_name = ? "
+        "AND column_name = '_raw_values' AND data_type = 'VARCHAR'",
+        [source.name],
+    ).fetchall()[0]
+    if old_format:
+        connection.execute(f"DROP TABLE landing.{source.name}")
+        connection.execute(f"UPDATE landing.{source.name}_files SET sha256 = NULL WHERE status = 'loaded'")
 
 
 def _landing_table_exists(connection: duckdb.DuckDBPyConnection, source: Source) -> bool:
@@ -130,7 +150,7 @@ def land_source(
         if not _landing_table_exists(connection, source):
             # No file of this source could be loaded yet (none sent, or all rejected): an empty
             # table, so validation and the models run on zero rows instead of failing.
-            _insert_landed_rows(connection, source, _landed_rows(source, _empty_read(source), "", "", run_id))
+            _insert_landed_rows(connection, source, normalise(source, _empty_read(source)), "", "", run_id)
         connection.execute("COMMIT")
     except BaseException:
         try:
@@ -145,8 +165,8 @@ def land_source(
 
 def _empty_read(source: Source) -> RawRead:
     """What a file with the source's headers and no rows reads as."""
-    lineage = {"_row_number": pl.Int64, "_sheet": pl.String, "_row_kind": pl.String, "_raw_values": pl.String,
-               "_extra": pl.String}
+    lineage = {"_row_number": pl.Int64, "_sheet": pl.String, "_row_kind": pl.String,
+               "_raw_values": pl.List(pl.String), "_extra": pl.String}
     schema = {name: pl.String for name in source.canonical_names} | {name: lineage[name] for name in LINEAGE_COLUMNS}
     return RawRead(
         data=pl.DataFrame(schema=schema), source_name=source.name, relative_path="", sha256="", size_bytes=0,
@@ -155,21 +175,21 @@ def _empty_read(source: Source) -> RawRead:
     )
 
 
-def _landed_rows(source: Source, raw: RawRead, source_file: str, sha256: str, run_id: str) -> pl.DataFrame:
-    return normalise(source, raw).with_columns(
-        pl.lit(source_file).alias("_source_file"),
-        pl.lit(sha256).alias("_file_sha256"),
-        pl.lit(run_id).alias("_run_id"),
-    )
-
-
-def _insert_landed_rows(connection, source: Source, rows: pl.DataFrame) -> None:
+def _insert_landed_rows(
+    connection, source: Source, rows: pl.DataFrame, source_file: str, sha256: str, run_id: str
+) -> None:
+    """Rows of `normalise` into landing.<source>, with the file's lineage constants."""
     connection.register("landed_rows", rows)
+    # The constants are added by DuckDB, not copied into every row by polars.
+    landed = (
+        "SELECT ?::VARCHAR AS _source_file, * EXCLUDE (_source_file), "
+        "?::VARCHAR AS _file_sha256, ?::VARCHAR AS _run_id FROM landed_rows"
+    )
     try:
         if _landing_table_exists(connection, source):
-            connection.execute(f"INSERT INTO landing.{source.name} BY NAME SELECT * FROM landed_rows")
+            connection.execute(f"INSERT INTO landing.{source.name} BY NAME {landed}", [source_file, sha256, run_id])
         else:
-            connection.execute(f"CREATE TABLE landing.{source.name} AS SELECT * FROM landed_rows")
+            connection.execute(f"CREATE TABLE landing.{source.name} AS {landed}", [source_file, sha256, run_id])
     finally:
         connection.unregister("landed_rows")
 
@@ -220,7 +240,7 @@ def _land_file(connection, source, raw_root, source_file, sha256, size_bytes, ru
         return
     try:
         raw = read_raw_file(raw_root / source_file, source, raw_root)
-        rows = _landed_rows(source, raw, source_file, sha256, run_id)
+        rows = normalise(source, raw)
     except FileRejected as rejection:
         report.rejected[source_file] = str(rejection)
         _record_file(
@@ -231,7 +251,7 @@ def _land_file(connection, source, raw_root, source_file, sha256, size_bytes, ru
         return
     kinds = rows["_row_kind"].value_counts()
     count = dict(zip(kinds["_row_kind"].to_list(), kinds["count"].to_list()))
-    _insert_landed_rows(connection, source, rows)
+    _insert_landed_rows(connection, source, rows, source_file, sha256, run_id)
     loaded_hashes.setdefault(sha256, source_file)
     report.loaded.append(source_file)
     _record_file(
@@ -253,5 +273,6 @@ def _land_file(connection, source, raw_root, source_file, sha256, size_bytes, ru
             "reason": json.dumps({"million_baht_columns": raw.million_baht_columns}, ensure_ascii=False)
             if raw.million_baht_columns
             else None,
+            "raw_headers": [{"sheet": sheet, "headers": headers} for sheet, headers in raw.raw_headers.items()],
         },
     )

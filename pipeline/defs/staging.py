@@ -15,7 +15,7 @@ from pipeline.metadata import BUILD_POOL, table_metadata
 from pipeline.resources import WarehouseResource
 from pipeline.sql_models import SqlModel
 from pipeline.validation.gx_checks import validate_table
-from pipeline.validation.row_rules import split_rows
+from pipeline.validation.row_rules import attach_raw_values, split_rows
 from pipeline.validation.suites import load_suite
 
 
@@ -54,10 +54,17 @@ def staging_asset(source: Source) -> dg.AssetsDefinition:
         with warehouse.build_connection() as connection:
             connection.execute("CREATE SCHEMA IF NOT EXISTS staging")
             connection.execute("CREATE SCHEMA IF NOT EXISTS audit")
-            connection.execute(f"CREATE OR REPLACE TEMP TABLE candidates AS {model.sql.rstrip().rstrip(';')}")
+            # A view: the candidate rows are materialised once, in split_rows. Raw values are
+            # left out there (most rows are staged, which never carry them) and joined to the
+            # quarantined rows afterwards.
+            connection.execute(
+                "CREATE OR REPLACE TEMP VIEW candidates AS SELECT * REPLACE (NULL::VARCHAR AS _raw_values) "
+                f"FROM ({model.sql.rstrip().rstrip(';')})"
+            )
             staged, quarantined = split_rows(
                 connection, suite, "candidates", f"staging.{source.name}", f"audit.quarantine_{source.name}"
             )
+            attach_raw_values(connection, source.name, f"audit.quarantine_{source.name}")
             reasons = dict(
                 connection.execute(
                     f"SELECT reason, count(*) FROM (SELECT unnest(reason_codes) AS reason "

@@ -11,7 +11,8 @@ Lineage (all sources)
 - `_sheet`, `_row_number`, `_row_kind`: as in RawRead
 - `_repairs` List[String]: repair codes applied to the row, one entry per code (empty for
   non-data rows)
-- `_extra`, `_raw_values`: as in RawRead (JSON objects, header -> value as read)
+- `_extra` (JSON object, header -> value as read), `_raw_values` (List[String], the cells as
+  read, named by RawRead.raw_headers): as in RawRead
 
 Invalid flags: every parsed column `<col>` (years, dates, amounts, counts, coded values,
 offices, provinces, TSIC, community-enterprise codes, consent, enterprise_ref) has

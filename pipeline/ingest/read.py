@@ -97,9 +97,15 @@ class RawRead:
     data columns: one String column per canonical name of the source, in contract order
     (optional columns the file lacks are null), then `_row_number` (Int64, the row number the
     office sees), `_sheet` (String; null for CSV), `_row_kind` (`data`, `blank_row`,
-    `total_row`), `_raw_values` (JSON object of all the row's cells as read, header -> value)
-    and `_extra` (JSON object of the unknown columns, header -> value; null when the file has
-    none or they are all blank in that row). Title rows are not in `data`; see `title_rows`.
+    `total_row`), `_raw_values` (List[String]: all the row's cells as read, in the order of
+    the sheet's `raw_headers`) and `_extra` (JSON object of the unknown columns, header ->
+    value; null when the file has none or they are all blank in that row). Title rows are not
+    in `data`; see `title_rows`.
+
+    raw_headers: per sheet (`""` for a CSV file), the header of each cell of `_raw_values`
+    (header text, repeated names made unique, `_column_<n>` for a cell without a header). The
+    names are kept once per sheet rather than in every row: `raw_values(sheet, values)` gives
+    a row's cells as a dict, and audit.quarantine shows them as a JSON object header -> value.
     """
 
     data: pl.DataFrame
@@ -116,6 +122,11 @@ class RawRead:
     extra_columns: list[str] = field(default_factory=list)
     sheets: list[str] = field(default_factory=list)
     ignored_sheets: list[str] = field(default_factory=list)
+    raw_headers: dict[str, list[str]] = field(default_factory=dict)
+
+    def raw_values(self, sheet: str | None, values: list) -> dict:
+        """A row's `_raw_values` as a dict header -> value."""
+        return dict(zip(self.raw_headers[sheet or ""], values, strict=True))
 
     def row_kind_counts(self) -> dict[str, int]:
         """Rows per kind, including `title_row`."""
@@ -339,6 +350,7 @@ class _SheetTable:
     million_baht_columns: list[str]
     languages: set[str]
     extra_columns: list[str]
+    raw_headers: list[str]
 
 
 def _find_header_position(grid: pl.DataFrame, lookup: pl.DataFrame, source: contract.Source) -> int | None:
@@ -426,9 +438,8 @@ def _sheet_table(
         .then(pl.lit(ROW_TOTAL))
         .otherwise(pl.lit(ROW_DATA)),
     )
-    raw_values = pl.struct(
-        [pl.col(column).alias(name) for column, name in cell_for_json.items()]
-    ).struct.json_encode()
+    # The cells as a list; their header names are kept once, in raw_headers.
+    raw_values = pl.concat_list([pl.col(column) for column in cell_for_json])
     if extra:
         any_extra = pl.any_horizontal(pl.col(c).is_not_null() for c in extra)
         extra_json = pl.when(any_extra).then(
@@ -457,6 +468,7 @@ def _sheet_table(
         million_baht_columns=million,
         languages=languages,
         extra_columns=[cell_for_json[c] for c in extra],
+        raw_headers=list(cell_for_json.values()),
     )
 
 
@@ -503,6 +515,7 @@ def read_raw_file(path: Path, source: contract.Source, raw_root: Path) -> RawRea
     tables: list[_SheetTable] = []
     sheets: list[str] = []
     ignored: list[str] = []
+    raw_headers: dict[str, list[str]] = {}
     for sheet, grid in grids:
         where = f"{relative_path} sheet {sheet!r}" if file_format == "xlsx" else relative_path
         position = _find_header_position(grid, lookup, source)
@@ -511,6 +524,7 @@ def read_raw_file(path: Path, source: contract.Source, raw_root: Path) -> RawRea
             continue
         tables.append(_sheet_table(grid, position, lookup, source, where))
         sheets.append(sheet)
+        raw_headers[sheet] = tables[-1].raw_headers
     if not tables:
         raise FileRejected(
             HEADER_NOT_FOUND,
@@ -537,6 +551,7 @@ def read_raw_file(path: Path, source: contract.Source, raw_root: Path) -> RawRea
         extra_columns=list(dict.fromkeys(c for t in tables for c in t.extra_columns)),
         sheets=sheets if file_format == "xlsx" else [],
         ignored_sheets=ignored if file_format == "xlsx" else [],
+        raw_headers=raw_headers,
     )
 
 

@@ -78,26 +78,29 @@ def _code(rule: Expectation) -> str:
 
 def _flag_repeats(connection: duckdb.DuckDBPyConnection, flagged: str, rule: Expectation) -> None:
     keys = [_column(c) for c in rule.kwargs["column_list"]]
-    order = [_column(c) for c in rule.meta.get("keep_first_by", [])] + ['"_source_file"', '"_row_number"']
+    order = [_column(c) for c in rule.meta.get("keep_first_by", [])] + ['"_source_file"', '"_row_number"', '"_sheet"']
     window = f"PARTITION BY {', '.join(keys)} ORDER BY {', '.join(order)}"
     eligible = " AND ".join([f"{k} IS NOT NULL" for k in keys] + ["len(_reasons) = 0"])
+    needed = ", ".join(dict.fromkeys(keys + order))
+    # Only keys that occur more than once need ranking: an aggregate finds them, so the window
+    # sorts just their rows (not the whole table), and only the repeats are updated.
     connection.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {flagged} AS
-        WITH ranked AS (
-            SELECT *,
-                row_number() OVER ({window}) AS _rank,
-                first_value(_source_file || coalesce(' sheet ' || _sheet, '') || ' row ' || _row_number)
-                    OVER ({window}) AS _first
-            FROM {flagged} WHERE {eligible}
-        )
-        SELECT r.* EXCLUDE (_rank, _first) REPLACE (
-                list_append(r._reasons, '{_code(rule)}') AS _reasons, r._first AS _duplicate_of)
-            FROM ranked r WHERE r._rank > 1
-        UNION ALL BY NAME
-        SELECT r.* EXCLUDE (_rank, _first) FROM ranked r WHERE r._rank = 1
-        UNION ALL BY NAME
-        SELECT * FROM {flagged} WHERE NOT ({eligible})
+        UPDATE {flagged} AS f
+        SET _reasons = list_append(f._reasons, '{_code(rule)}'), _duplicate_of = r._first
+        FROM (
+            WITH candidates AS (SELECT rowid AS _rid, {needed} FROM {flagged} WHERE {eligible}),
+            repeated AS (SELECT {', '.join(keys)} FROM candidates GROUP BY ALL HAVING count(*) > 1),
+            ranked AS (
+                SELECT _rid,
+                    row_number() OVER ({window}) AS _rank,
+                    first_value(_source_file || coalesce(' sheet ' || _sheet, '') || ' row ' || _row_number)
+                        OVER ({window}) AS _first
+                FROM candidates SEMI JOIN repeated USING ({', '.join(keys)})
+            )
+            SELECT _rid, _first FROM ranked WHERE _rank > 1
+        ) AS r
+        WHERE f.rowid = r._rid
         """
     )
 
@@ -136,3 +139,23 @@ def split_rows(
     staged = connection.execute(f"SELECT count(*) FROM {staging_table}").fetchall()[0][0]
     quarantined = connection.execute(f"SELECT count(*) FROM {quarantine_table}").fetchall()[0][0]
     return staged, quarantined
+
+
+def attach_raw_values(connection: duckdb.DuckDBPyConnection, source: str, quarantine_table: str) -> None:
+    """Fill `raw_values` of the quarantined rows from landing: the row's cells as a JSON object
+    header -> value, the header names taken from the file's landing record."""
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE quarantined_rows AS SELECT * FROM {quarantine_table}")
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TABLE {quarantine_table} AS
+        SELECT q.* REPLACE (
+                   to_json(map(list_filter(f.raw_headers, lambda h: h.sheet = coalesce(q.sheet, ''))[1].headers,
+                               l._raw_values))::VARCHAR AS raw_values)
+        FROM quarantined_rows q
+        LEFT JOIN landing.{source} l
+          ON l._source_file = q.source_file AND l._row_number = q.row_number AND l._sheet IS NOT DISTINCT FROM q.sheet
+        LEFT JOIN landing.{source}_files f ON f.source_file = q.source_file
+        ORDER BY q.source_file, q.sheet, q.row_number
+        """
+    )
+    connection.execute("DROP TABLE quarantined_rows")
