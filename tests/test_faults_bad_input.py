@@ -35,6 +35,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 import xlsxwriter
@@ -725,9 +726,10 @@ def test_html_in_a_name_is_escaped_in_the_report(run):
 # A source with nothing loadable
 
 
-def test_a_source_whose_only_files_are_rejected_or_absent_still_publishes(tmp_path):
+def test_a_source_whose_only_files_are_rejected_or_absent_is_never_published_empty(tmp_path):
     """Registrations and outcomes have only rejected files, spending has no folder at all: the
-    refresh publishes the plans with empty staged tables instead of failing in validation."""
+    validation steps still run (no crash on a missing table), the blocking row-count checks fail
+    naming the empty sources, and no warehouse is published; a good refresh then publishes."""
     raw = tmp_path / "raw"
     shutil.copytree(SAMPLE_RAW_DIR / "cluster_plans", raw / "cluster_plans")
     (raw / "outcomes").mkdir()
@@ -736,17 +738,25 @@ def test_a_source_whose_only_files_are_rejected_or_absent_still_publishes(tmp_pa
     (raw / "registrations" / "registrations_hq_2564.csv").write_bytes("เลขที่ใบสมัคร,ปีงบประมาณ\n".encode("utf-16"))
     with project_environment(raw, tmp_path / "work") as paths:
         result = run_refresh()
-    assert result.success
-    warehouse = Materialised(result, paths["WAREHOUSE_PATH"], paths["BUILD_DIR"] / "cluster_programme.build.duckdb")
-    assert warehouse.query(
-        "SELECT fiscal_year, active_clusters, enterprises, spend_executed_thb FROM marts.fiscal_year_rollup ORDER BY 1"
-    ) == [(2564, 29, 0, 0), (2565, 34, 0, 0)]
-    counts = warehouse.query(
-        "SELECT (SELECT count(*) FROM staging.registrations), (SELECT count(*) FROM staging.spending), "
-        "(SELECT count(*) FROM staging.outcomes)"
-    )
-    assert counts == [(0, 0, 0)]
-    rejected = dict(warehouse.query("SELECT source_file, reason_code FROM audit.file_manifest WHERE status = 'rejected'"))
+    assert not result.success
+    failed = {
+        (e.asset_key.to_user_string(), e.check_name)
+        for e in result.get_asset_check_evaluations()
+        if not e.passed and e.check_name.startswith("table_row_count")
+    }
+    # Outcomes depend on registrations, so their step is not reached once registrations block.
+    assert {asset for asset, _ in failed} == {"staging/registrations", "staging/spending"}
+    assert not paths["WAREHOUSE_PATH"].exists()
+    build = duckdb.connect(str(paths["BUILD_DIR"] / "cluster_programme.build.duckdb"), read_only=True)
+    try:
+        rejected = dict(
+            build.execute(
+                "SELECT source_file, reason_code FROM landing.outcomes_files WHERE status = 'rejected' "
+                "UNION ALL SELECT source_file, reason_code FROM landing.registrations_files WHERE status = 'rejected'"
+            ).fetchall()
+        )
+    finally:
+        build.close()
     assert rejected == {
         "outcomes/outcome_survey_2564.xlsx": "file_empty",
         "registrations/registrations_hq_2564.csv": "encoding_unknown",

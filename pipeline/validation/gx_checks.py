@@ -18,7 +18,10 @@ from pipeline.validation.suites import Expectation, Suite
 
 # Columns whose values are personal data: never shown as examples in the UI.
 PERSONAL_COLUMNS = frozenset(
-    {"tax_id", "contact_name", "phone", "email", "payee_name", "payee_tax_id", "enterprise_ref", "beneficiary_tax_id"}
+    {
+        "tax_id", "contact_name", "phone", "email", "payee_name", "payee_tax_id", "enterprise_ref",
+        "beneficiary_tax_id", "enterprise_id", "enterprise_name_th",
+    }
 )
 EXAMPLES_SHOWN = 5
 
