@@ -92,8 +92,13 @@ def test_two_overlapping_refreshes_take_turns_and_both_succeed(tmp_path, sample_
         "RAW_DATA_DIR": str(raw),
         "WAREHOUSE_PATH": str(warehouse),
         "BUILD_DIR": str(tmp_path / "build"),
+        "PII_KEY_FILE": str(tmp_path / "secrets" / "pii_hash.key"),
+        "REPORTS_DIR": str(tmp_path / "reports"),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
     }
+    # The instance's storage is created once here: two processes creating it at the same moment race.
+    with dg.DagsterInstance.from_config(str(home)):
+        pass
     command = [_dagster_cli(), "job", "execute", "-m", "pipeline.definitions", "-j", "refresh_warehouse"]
     logs = [tmp_path / f"run_{n}.log" for n in (1, 2)]
     processes = []
