@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 SCALE ?= 1
 
-.PHONY: run test ui instance sample-data rollback bench
+.PHONY: run test ui instance sample-data rollback bench browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,17 @@ run: $(VENV)/.installed-run instance
 	$(BIN)/python -m pipeline.run
 
 ## Install what the tests need and run the whole test suite (what CI runs).
-test: $(VENV)/.installed-test instance
+test: $(VENV)/.installed-test instance browser
 	$(BIN)/python -m pytest
+
+## Debian's Chromium and a Thai font for the browser tests (Playwright drives /usr/bin/chromium;
+## no browser download). Installed with apt-get when missing, as root or through sudo.
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list :lang=th 2>/dev/null | grep -q .; then \
+	    if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	    $$sudo apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium fonts-thai-tlwg fontconfig; \
+	fi
 
 ## The Dagster UI (webserver and daemon) on http://127.0.0.1:3000
 ui: $(VENV)/.installed-run instance
