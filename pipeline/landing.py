@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,7 +20,7 @@ import polars as pl
 
 from pipeline.contract import Source
 from pipeline.ingest import FileRejected, RawRead, normalise, read_raw_file
-from pipeline.ingest.read import LINEAGE_COLUMNS
+from pipeline.ingest.read import LINEAGE_COLUMNS, raw_cell_columns
 
 RAW_FILE_SUFFIXES = {".csv", ".xlsx"}
 _HASH_CHUNK = 1 << 20
@@ -145,8 +146,21 @@ def land_source(
                 f"SELECT sha256, min(source_file) FROM {files_table} WHERE status = 'loaded' GROUP BY sha256"
             ).fetchall()
         )
-        for source_file, sha256, size_bytes in new_files.iter_rows():  # one iteration per file, not per row
-            _land_file(connection, source, raw_root, source_file, sha256, size_bytes, run_id, now, loaded_hashes, report)
+        files = new_files.rows()  # one iteration per file, not per row
+        # The next file is read and normalised in a thread while this one goes into DuckDB (both
+        # release the GIL): two cores busy, at most two files in memory.
+        reader = ThreadPoolExecutor(max_workers=1)
+        try:
+            upcoming = reader.submit(_read_and_normalise, source, raw_root, files[0][0]) if files else None
+            for index, (source_file, sha256, size_bytes) in enumerate(files):
+                parsed = upcoming
+                if index + 1 < len(files):
+                    upcoming = reader.submit(_read_and_normalise, source, raw_root, files[index + 1][0])
+                _land_file(
+                    connection, source, parsed, source_file, sha256, size_bytes, run_id, now, loaded_hashes, report
+                )
+        finally:
+            reader.shutdown(wait=True, cancel_futures=True)
         if not _landing_table_exists(connection, source):
             # No file of this source could be loaded yet (none sent, or all rejected): an empty
             # table, so validation and the models run on zero rows instead of failing.
@@ -165,8 +179,7 @@ def land_source(
 
 def _empty_read(source: Source) -> RawRead:
     """What a file with the source's headers and no rows reads as."""
-    lineage = {"_row_number": pl.Int64, "_sheet": pl.String, "_row_kind": pl.String,
-               "_raw_values": pl.List(pl.String), "_extra": pl.String}
+    lineage = {"_row_number": pl.Int64, "_sheet": pl.String, "_row_kind": pl.String, "_extra": pl.String}
     schema = {name: pl.String for name in source.canonical_names} | {name: lineage[name] for name in LINEAGE_COLUMNS}
     return RawRead(
         data=pl.DataFrame(schema=schema), source_name=source.name, relative_path="", sha256="", size_bytes=0,
@@ -178,11 +191,15 @@ def _empty_read(source: Source) -> RawRead:
 def _insert_landed_rows(
     connection, source: Source, rows: pl.DataFrame, source_file: str, sha256: str, run_id: str
 ) -> None:
-    """Rows of `normalise` into landing.<source>, with the file's lineage constants."""
+    """Rows of `normalise` into landing.<source>, with the file's lineage constants, and the raw
+    cells (_raw_1, _raw_2, ...) as one list, `_raw_values`."""
     connection.register("landed_rows", rows)
-    # The constants are added by DuckDB, not copied into every row by polars.
+    # DuckDB builds the list (polars' concat_list is several times slower) and adds the
+    # constants, rather than polars copying them into every row.
+    cells = raw_cell_columns(rows.columns)
     landed = (
-        "SELECT ?::VARCHAR AS _source_file, * EXCLUDE (_source_file), "
+        f"SELECT ?::VARCHAR AS _source_file, * EXCLUDE (_source_file{''.join(', ' + c for c in cells)}), "
+        f"[{', '.join(cells)}]::VARCHAR[] AS _raw_values, "
         "?::VARCHAR AS _file_sha256, ?::VARCHAR AS _run_id FROM landed_rows"
     )
     try:
@@ -215,7 +232,17 @@ def _record_file(connection, source: Source, values: dict) -> None:
         connection.unregister("file_record")
 
 
-def _land_file(connection, source, raw_root, source_file, sha256, size_bytes, run_id, now, loaded_hashes, report):
+def _read_and_normalise(source: Source, raw_root: Path, source_file: str) -> tuple[RawRead, pl.DataFrame] | FileRejected:
+    """A file's RawRead and normalised rows, or why it is rejected."""
+    try:
+        raw = read_raw_file(raw_root / source_file, source, raw_root)
+        return raw, normalise(source, raw)
+    except FileRejected as rejection:
+        return rejection
+
+
+def _land_file(connection, source, parsed: Future, source_file, sha256, size_bytes, run_id, now, loaded_hashes, report):
+    """Record one new or changed file and insert its rows; `parsed` is its _read_and_normalise."""
     record = {
         "source_file": source_file,
         "sha256": sha256,
@@ -238,10 +265,9 @@ def _land_file(connection, source, raw_root, source_file, sha256, size_bytes, ru
             },
         )
         return
-    try:
-        raw = read_raw_file(raw_root / source_file, source, raw_root)
-        rows = normalise(source, raw)
-    except FileRejected as rejection:
+    outcome = parsed.result()
+    if isinstance(outcome, FileRejected):
+        rejection = outcome
         report.rejected[source_file] = str(rejection)
         _record_file(
             connection,
@@ -249,6 +275,7 @@ def _land_file(connection, source, raw_root, source_file, sha256, size_bytes, ru
             {**record, "status": "rejected", "reason_code": rejection.code, "reason": str(rejection)},
         )
         return
+    raw, rows = outcome
     kinds = rows["_row_kind"].value_counts()
     count = dict(zip(kinds["_row_kind"].to_list(), kinds["count"].to_list()))
     _insert_landed_rows(connection, source, rows, source_file, sha256, run_id)

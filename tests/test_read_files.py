@@ -57,8 +57,7 @@ def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> Pat
 
 
 def raw_values(read, row_number: int) -> dict:
-    row = read.data.filter(pl.col("_row_number") == row_number)
-    return read.raw_values(row["_sheet"].item(), row["_raw_values"].item().to_list())
+    return read.raw_values(read.data.filter(pl.col("_row_number") == row_number).row(0, named=True))
 
 
 # --- CSV -----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ Lineage (all sources)
 - `_sheet`, `_row_number`, `_row_kind`: as in RawRead
 - `_repairs` List[String]: repair codes applied to the row, one entry per code (empty for
   non-data rows)
-- `_extra` (JSON object, header -> value as read), `_raw_values` (List[String], the cells as
+- `_extra` (JSON object, header -> value as read), `_raw_1`, `_raw_2`, ... (the cells as
   read, named by RawRead.raw_headers): as in RawRead
 
 Invalid flags: every parsed column `<col>` (years, dates, amounts, counts, coded values,
@@ -71,6 +71,8 @@ outcomes
 from __future__ import annotations
 
 import operator
+import os
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import reduce
@@ -101,6 +103,7 @@ REPAIR_CODES = (
     REPAIR_AMOUNT_MILLION_BAHT,
 )
 _REPAIR_BITS = {code: 1 << position for position, code in enumerate(REPAIR_CODES)}
+_COLUMN_THREADS = min(4, os.cpu_count() or 1)
 
 
 # Working columns of the per-column frame: the raw text and its cleaned form.
@@ -427,8 +430,11 @@ def _typed_columns(name: str, build: _Builder, raw: RawRead) -> pl.DataFrame:
 
 def normalise(source: contract.Source, raw: RawRead) -> pl.DataFrame:
     """Typed columns for `source` from a RawRead (see the module docstring for the columns)."""
-    pieces = [_typed_columns(name, build, raw) for name, build in COLUMN_KINDS[source.name].items()]
-    lineage = raw.data.select("_sheet", "_row_number", "_row_kind", "_extra", "_raw_values")
+    # Columns are independent: computed by a few threads (polars releases the GIL).
+    with ThreadPoolExecutor(max_workers=_COLUMN_THREADS) as pool:
+        pieces = list(pool.map(lambda item: _typed_columns(item[0], item[1], raw), COLUMN_KINDS[source.name].items()))
+    raw_cells = raw.raw_cell_columns
+    lineage = raw.data.select("_sheet", "_row_number", "_row_kind", "_extra", *raw_cells)
     combined = pl.concat([lineage, *pieces], how="horizontal")
     repair_mask = reduce(operator.or_, [pl.col(f"__repairs_{name}") for name in COLUMN_KINDS[source.name]])
     combined = combined.with_columns(
@@ -457,7 +463,7 @@ def normalise(source: contract.Source, raw: RawRead) -> pl.DataFrame:
         *typed_names,
         "_repairs",
         "_extra",
-        "_raw_values",
+        *raw_cells,
     )
 
 

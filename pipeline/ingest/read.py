@@ -48,7 +48,9 @@ REQUIRED_COLUMNS_MISSING = "required_columns_missing"
 
 HEADER_SEARCH_ROWS = 10
 HEADER_MIN_REQUIRED_SHARE = 0.6
-LINEAGE_COLUMNS = ("_row_number", "_sheet", "_row_kind", "_raw_values", "_extra")
+LINEAGE_COLUMNS = ("_row_number", "_sheet", "_row_kind", "_extra")
+# The row's cells as read are the columns _raw_1, _raw_2, ... (see RawRead).
+RAW_CELL_PREFIX = "_raw_"
 
 _XLSX_SIGNATURE = b"PK\x03\x04"
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -97,15 +99,16 @@ class RawRead:
     data columns: one String column per canonical name of the source, in contract order
     (optional columns the file lacks are null), then `_row_number` (Int64, the row number the
     office sees), `_sheet` (String; null for CSV), `_row_kind` (`data`, `blank_row`,
-    `total_row`), `_raw_values` (List[String]: all the row's cells as read, in the order of
-    the sheet's `raw_headers`) and `_extra` (JSON object of the unknown columns, header ->
-    value; null when the file has none or they are all blank in that row). Title rows are not
-    in `data`; see `title_rows`.
+    `total_row`), `_extra` (JSON object of the unknown columns, header -> value; null when
+    the file has none or they are all blank in that row), then `_raw_1`, `_raw_2`, ...
+    (String): all the row's cells as read, in order (a sheet narrower than another of the
+    same workbook has nulls in the last ones). Title rows are not in `data`; see `title_rows`.
 
-    raw_headers: per sheet (`""` for a CSV file), the header of each cell of `_raw_values`
-    (header text, repeated names made unique, `_column_<n>` for a cell without a header). The
-    names are kept once per sheet rather than in every row: `raw_values(sheet, values)` gives
-    a row's cells as a dict, and audit.quarantine shows them as a JSON object header -> value.
+    raw_headers: per sheet (`""` for a CSV file), the header of each raw cell (header text,
+    repeated names made unique, `_column_<n>` for a cell without a header). The names are kept
+    once per sheet rather than in every row: `raw_values(row)` gives a row's cells as a dict;
+    landing stores the cells as the list `_raw_values`, and audit.quarantine shows them as a
+    JSON object header -> value.
     """
 
     data: pl.DataFrame
@@ -124,9 +127,14 @@ class RawRead:
     ignored_sheets: list[str] = field(default_factory=list)
     raw_headers: dict[str, list[str]] = field(default_factory=dict)
 
-    def raw_values(self, sheet: str | None, values: list) -> dict:
-        """A row's `_raw_values` as a dict header -> value."""
-        return dict(zip(self.raw_headers[sheet or ""], values, strict=True))
+    @property
+    def raw_cell_columns(self) -> list[str]:
+        return raw_cell_columns(self.data.columns)
+
+    def raw_values(self, row: dict) -> dict:
+        """A row of `data` (as a dict) -> its cells as read, header -> value."""
+        headers = self.raw_headers[row["_sheet"] or ""]
+        return dict(zip(headers, (row[c] for c in self.raw_cell_columns[: len(headers)]), strict=True))
 
     def row_kind_counts(self) -> dict[str, int]:
         """Rows per kind, including `title_row`."""
@@ -138,6 +146,12 @@ class RawRead:
             ROW_TOTAL: by_kind.get(ROW_TOTAL, 0),
             ROW_TITLE: self.title_rows,
         }
+
+
+def raw_cell_columns(columns: list[str]) -> list[str]:
+    """The `_raw_<n>` columns among `columns`, in cell order."""
+    cells = [c for c in columns if c.startswith(RAW_CELL_PREFIX) and c[len(RAW_CELL_PREFIX) :].isdigit()]
+    return sorted(cells, key=lambda c: int(c[len(RAW_CELL_PREFIX) :]))
 
 
 # --------------------------------------------------------------------------------------------
@@ -438,8 +452,6 @@ def _sheet_table(
         .then(pl.lit(ROW_TOTAL))
         .otherwise(pl.lit(ROW_DATA)),
     )
-    # The cells as a list; their header names are kept once, in raw_headers.
-    raw_values = pl.concat_list([pl.col(column) for column in cell_for_json])
     if extra:
         any_extra = pl.any_horizontal(pl.col(c).is_not_null() for c in extra)
         extra_json = pl.when(any_extra).then(
@@ -456,8 +468,9 @@ def _sheet_table(
         pl.col("_row_number"),
         pl.col("_sheet"),
         row_kind.alias("_row_kind"),
-        raw_values.alias("_raw_values"),
-    ).select(*source.canonical_names, *LINEAGE_COLUMNS)
+        # The cells as read; their header names are kept once, in raw_headers.
+        *[pl.col(column).alias(f"{RAW_CELL_PREFIX}{n}") for n, column in enumerate(cell_for_json, start=1)],
+    ).select(*source.canonical_names, *LINEAGE_COLUMNS, pl.col(f"^{RAW_CELL_PREFIX}\\d+$"))
 
     million = matched.filter(pl.col("million_baht"))["canonical"].to_list()
     languages = set(matched["language"].drop_nulls().to_list())
@@ -537,7 +550,8 @@ def read_raw_file(path: Path, source: contract.Source, raw_root: Path) -> RawRea
     languages = set().union(*(t.languages for t in tables))
     header_language = "mixed" if len(languages) > 1 else (languages.pop() if languages else "en")
     return RawRead(
-        data=pl.concat([t.frame for t in tables], how="vertical"),
+        # Diagonal: sheets of one workbook may have different numbers of cells.
+        data=pl.concat([t.frame for t in tables], how="diagonal"),
         source_name=source.name,
         relative_path=relative_path,
         sha256=sha256,

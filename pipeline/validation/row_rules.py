@@ -143,19 +143,25 @@ def split_rows(
 
 def attach_raw_values(connection: duckdb.DuckDBPyConnection, source: str, quarantine_table: str) -> None:
     """Fill `raw_values` of the quarantined rows from landing: the row's cells as a JSON object
-    header -> value, the header names taken from the file's landing record."""
+    header -> value, the header names taken from the file's landing record (a sheet narrower
+    than another of its workbook has trailing nulls in its list: they are not its cells)."""
     connection.execute(f"CREATE OR REPLACE TEMP TABLE quarantined_rows AS SELECT * FROM {quarantine_table}")
     connection.execute(
         f"""
         CREATE OR REPLACE TABLE {quarantine_table} AS
-        SELECT q.* REPLACE (
-                   to_json(map(list_filter(f.raw_headers, lambda h: h.sheet = coalesce(q.sheet, ''))[1].headers,
-                               l._raw_values))::VARCHAR AS raw_values)
-        FROM quarantined_rows q
-        LEFT JOIN landing.{source} l
-          ON l._source_file = q.source_file AND l._row_number = q.row_number AND l._sheet IS NOT DISTINCT FROM q.sheet
-        LEFT JOIN landing.{source}_files f ON f.source_file = q.source_file
-        ORDER BY q.source_file, q.sheet, q.row_number
+        WITH named AS (
+            SELECT q.*, l._raw_values AS _cells,
+                   list_filter(f.raw_headers, lambda h: h.sheet = coalesce(q.sheet, ''))[1].headers AS _headers
+            FROM quarantined_rows q
+            LEFT JOIN landing.{source} l
+              ON l._source_file = q.source_file AND l._row_number = q.row_number
+             AND l._sheet IS NOT DISTINCT FROM q.sheet
+            LEFT JOIN landing.{source}_files f ON f.source_file = q.source_file
+        )
+        SELECT * EXCLUDE (_cells, _headers)
+               REPLACE (to_json(map(_headers, _cells[1:len(_headers)]))::VARCHAR AS raw_values)
+        FROM named
+        ORDER BY source_file, sheet, row_number
         """
     )
     connection.execute("DROP TABLE quarantined_rows")
