@@ -53,8 +53,22 @@ def failure_predicate(expectation: Expectation, parameter: str) -> tuple[str, di
     raise ValueError(f"{kind} has no row-level form; mark it meta.level = 'table' in the suite")
 
 
+def _same_row(left: str, right: str) -> str:
+    """Join condition: the same landed row (file, sheet, row number)."""
+    return (
+        f"{left}._source_file = {right}._source_file AND {left}._sheet IS NOT DISTINCT FROM {right}._sheet "
+        f"AND {left}._row_number = {right}._row_number"
+    )
+
+
 def flag_rows(connection: duckdb.DuckDBPyConnection, suite: Suite, candidates: str, flagged: str) -> None:
-    """Create temp table `flagged` = `candidates` + `_reasons` (VARCHAR[]) + `_duplicate_of`."""
+    """Create temp view `flagged` = `candidates` + `_reasons` (VARCHAR[]) + `_duplicate_of`.
+
+    Only the rows that break a rule are stored, by their lineage, in temp table
+    `<flagged>_flags`; the view joins them to the candidates, so the (wide, many) candidate rows
+    are never copied: the staging table is the one materialisation.
+    """
+    flags = f"{flagged}_flags"
     cases, params = [], {}
     for index, rule in enumerate(r for r in suite.row_rules if r.type != UNIQUENESS):
         predicate, rule_params = failure_predicate(rule, f"p{index}")
@@ -62,12 +76,24 @@ def flag_rows(connection: duckdb.DuckDBPyConnection, suite: Suite, candidates: s
         params.update(rule_params)
     reasons = f"list_filter([{', '.join(cases)}]::VARCHAR[], lambda r: r IS NOT NULL)" if cases else "[]::VARCHAR[]"
     connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE {flagged} AS "
-        f"SELECT *, {reasons} AS _reasons, NULL::VARCHAR AS _duplicate_of FROM {candidates}",
+        f"""
+        CREATE OR REPLACE TEMP TABLE {flags} AS
+        SELECT * FROM (
+            SELECT _source_file, _sheet, _row_number, {reasons} AS _reasons, NULL::VARCHAR AS _duplicate_of
+            FROM {candidates}
+        ) WHERE len(_reasons) > 0
+        """,
         params,
     )
     for rule in (r for r in suite.row_rules if r.type == UNIQUENESS):
-        _flag_repeats(connection, flagged, rule)
+        _flag_repeats(connection, candidates, flags, rule)
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TEMP VIEW {flagged} AS
+        SELECT c.*, coalesce(f._reasons, []::VARCHAR[]) AS _reasons, f._duplicate_of
+        FROM {candidates} c LEFT JOIN {flags} f ON {_same_row("c", "f")}
+        """
+    )
 
 
 def _code(rule: Expectation) -> str:
@@ -76,31 +102,32 @@ def _code(rule: Expectation) -> str:
     return rule.reason_code
 
 
-def _flag_repeats(connection: duckdb.DuckDBPyConnection, flagged: str, rule: Expectation) -> None:
+def _flag_repeats(connection: duckdb.DuckDBPyConnection, candidates: str, flags: str, rule: Expectation) -> None:
+    """Flag every row after the first of its key, among rows with no other reason (yet)."""
     keys = [_column(c) for c in rule.kwargs["column_list"]]
     order = [_column(c) for c in rule.meta.get("keep_first_by", [])] + ['"_source_file"', '"_row_number"', '"_sheet"']
     window = f"PARTITION BY {', '.join(keys)} ORDER BY {', '.join(order)}"
-    eligible = " AND ".join([f"{k} IS NOT NULL" for k in keys] + ["len(_reasons) = 0"])
-    needed = ", ".join(dict.fromkeys(keys + order))
+    needed = ", ".join(f"c.{name}" for name in dict.fromkeys(keys + order))
     # Only keys that occur more than once need ranking: an aggregate finds them, so the window
-    # sorts just their rows (not the whole table), and only the repeats are updated.
+    # sorts just their rows, not the whole table.
     connection.execute(
         f"""
-        UPDATE {flagged} AS f
-        SET _reasons = list_append(f._reasons, '{_code(rule)}'), _duplicate_of = r._first
-        FROM (
-            WITH candidates AS (SELECT rowid AS _rid, {needed} FROM {flagged} WHERE {eligible}),
-            repeated AS (SELECT {', '.join(keys)} FROM candidates GROUP BY ALL HAVING count(*) > 1),
-            ranked AS (
-                SELECT _rid,
-                    row_number() OVER ({window}) AS _rank,
-                    first_value(_source_file || coalesce(' sheet ' || _sheet, '') || ' row ' || _row_number)
-                        OVER ({window}) AS _first
-                FROM candidates SEMI JOIN repeated USING ({', '.join(keys)})
-            )
-            SELECT _rid, _first FROM ranked WHERE _rank > 1
-        ) AS r
-        WHERE f.rowid = r._rid
+        INSERT INTO {flags}
+        WITH eligible AS (
+            SELECT {needed} FROM {candidates} c
+            WHERE {" AND ".join(f"c.{k} IS NOT NULL" for k in keys)}
+              AND NOT EXISTS (SELECT 1 FROM {flags} f WHERE {_same_row("f", "c")})
+        ),
+        repeated AS (SELECT {', '.join(keys)} FROM eligible GROUP BY ALL HAVING count(*) > 1),
+        ranked AS (
+            SELECT _source_file, _sheet, _row_number,
+                row_number() OVER ({window}) AS _rank,
+                first_value(_source_file || coalesce(' sheet ' || _sheet, '') || ' row ' || _row_number)
+                    OVER ({window}) AS _first
+            FROM eligible SEMI JOIN repeated USING ({', '.join(keys)})
+        )
+        SELECT _source_file, _sheet, _row_number, ['{_code(rule)}']::VARCHAR[] AS _reasons, _first AS _duplicate_of
+        FROM ranked WHERE _rank > 1
         """
     )
 
@@ -111,7 +138,9 @@ def split_rows(
     """Write accepted rows to `staging_table` and the others, with reasons, to `quarantine_table`.
 
     Staged rows keep the finding columns (check_*, *_invalid) the suite states rules about, so
-    Great Expectations can re-check the same rules on the staged table.
+    Great Expectations can re-check the same rules on the staged table. The staging table is
+    not sorted (sorting millions of wide rows cost as much as writing them): query it with an
+    ORDER BY, as any table.
     """
     flag_rows(connection, suite, candidates, "flagged")
     connection.execute(
@@ -119,7 +148,6 @@ def split_rows(
         CREATE OR REPLACE TABLE {staging_table} AS
         SELECT * EXCLUDE (_reasons, _duplicate_of, _raw_values, _row_kind)
         FROM flagged WHERE len(_reasons) = 0
-        ORDER BY _source_file, _sheet, _row_number
         """
     )
     connection.execute(
