@@ -125,8 +125,8 @@ class _Typed:
     derived: list[pl.Expr] = field(default_factory=list)
     repairs: list[pl.Expr] = field(default_factory=list)
     reads_digits: bool = True  # Thai digits converted here count as a `thai_digits` repair
-    # Parse each distinct value once and join the result back (values repeat a lot in ledgers);
-    # off for cheap text clean-up of mostly-unique values.
+    # Parse each distinct value once and join the result back (values repeat a lot in ledgers,
+    # names and descriptions included); off for identifiers, unique by nature.
     per_distinct_value: bool = True
 
 
@@ -147,7 +147,7 @@ _WAS_CLEANED = pl.when(CLEAN.is_not_null() & (CLEAN != RAW)).then(pl.lit(REPAIR_
 
 
 def _plain_text(name: str, _: RawRead) -> _Typed:
-    return _Typed([CLEAN.alias(name)], reads_digits=False, per_distinct_value=False)
+    return _Typed([CLEAN.alias(name)], reads_digits=False)
 
 
 def _code_text(name: str, _: RawRead) -> _Typed:
@@ -156,7 +156,7 @@ def _code_text(name: str, _: RawRead) -> _Typed:
 
 
 def _person_or_place_name(name: str, _: RawRead) -> _Typed:
-    return _Typed([CLEAN.alias(name)], repairs=[_WAS_CLEANED], reads_digits=False, per_distinct_value=False)
+    return _Typed([CLEAN.alias(name)], repairs=[_WAS_CLEANED], reads_digits=False)
 
 
 def _enterprise_name(name: str, _: RawRead) -> _Typed:
@@ -270,7 +270,7 @@ def _cluster_ref(_name: str, _: RawRead) -> _Typed:
 def _remark(name: str, _: RawRead) -> _Typed:
     carry_over = CLEAN.str.contains(contract.CARRY_OVER_MARKER, literal=True).fill_null(False)
     return _Typed(
-        [CLEAN.alias(name), carry_over.alias("is_carry_over")], reads_digits=False, per_distinct_value=False
+        [CLEAN.alias(name), carry_over.alias("is_carry_over")], reads_digits=False
     )
 
 
