@@ -21,6 +21,8 @@ DEFAULT_BUILD_DIR = PROJECT_ROOT / "data" / "build"
 DEFAULT_REPORTS_DIR = PROJECT_ROOT / "data" / "reports"
 DEFAULT_KEPT_VERSIONS = 3
 DEFAULT_PII_KEY_FILE = PROJECT_ROOT / ".secrets" / "pii_hash.key"
+# DuckDB's own default is 80 % of RAM; past this it spills to BUILD_DIR instead (sorts, joins).
+DEFAULT_DUCKDB_MEMORY_LIMIT = "4GB"
 
 
 def _path_from_env(name: str, default: Path) -> Path:
@@ -40,6 +42,7 @@ class Settings:
     kept_versions: int
     pii_key_file: Path
     reports_dir: Path
+    duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -50,6 +53,7 @@ class Settings:
             kept_versions=int(os.environ.get("WAREHOUSE_KEEP_VERSIONS", DEFAULT_KEPT_VERSIONS)),
             pii_key_file=_path_from_env("PII_KEY_FILE", DEFAULT_PII_KEY_FILE),
             reports_dir=_path_from_env("REPORTS_DIR", DEFAULT_REPORTS_DIR),
+            duckdb_memory_limit=os.environ.get("DUCKDB_MEMORY_LIMIT", "").strip() or DEFAULT_DUCKDB_MEMORY_LIMIT,
         )
 
     @property

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -23,6 +26,7 @@ from pipeline.ingest import FileRejected, RawRead, normalise, read_raw_file
 from pipeline.ingest.read import LINEAGE_COLUMNS, raw_cell_columns
 
 RAW_FILE_SUFFIXES = {".csv", ".xlsx"}
+SPILL_PREFIX = ".landing-spill-"
 _HASH_CHUNK = 1 << 20
 
 FILES_TABLE_COLUMNS = """
@@ -147,20 +151,25 @@ def land_source(
             ).fetchall()
         )
         files = new_files.rows()  # one iteration per file, not per row
-        # The next file is read and normalised in a thread while this one goes into DuckDB (both
-        # release the GIL): two cores busy, at most two files in memory.
+        # The next file is read and normalised in a thread while this one is written to the
+        # spill (both release the GIL): two cores busy, at most two files in memory.
         reader = ThreadPoolExecutor(max_workers=1)
+        spill = _Spill(connection)
         try:
-            upcoming = reader.submit(_read_and_normalise, source, raw_root, files[0][0]) if files else None
+            upcoming = reader.submit(_read_and_normalise, source, raw_root, *files[0][:2]) if files else None
             for index, (source_file, sha256, size_bytes) in enumerate(files):
                 parsed = upcoming
                 if index + 1 < len(files):
-                    upcoming = reader.submit(_read_and_normalise, source, raw_root, files[index + 1][0])
+                    upcoming = reader.submit(_read_and_normalise, source, raw_root, *files[index + 1][:2])
                 _land_file(
-                    connection, source, parsed, source_file, sha256, size_bytes, run_id, now, loaded_hashes, report
+                    connection, source, parsed, spill, source_file, sha256, size_bytes, run_id, now,
+                    loaded_hashes, report,
                 )
+            reader.shutdown(wait=True)
+            spill.insert_into(connection, source, run_id)
         finally:
             reader.shutdown(wait=True, cancel_futures=True)
+            spill.remove()
         if not _landing_table_exists(connection, source):
             # No file of this source could be loaded yet (none sent, or all rejected): an empty
             # table, so validation and the models run on zero rows instead of failing.
@@ -211,6 +220,81 @@ def _insert_landed_rows(
         connection.unregister("landed_rows")
 
 
+class _Spill:
+    """Parsed files waiting for their INSERT, as Parquet files in a private folder beside the
+    build database (the system temp folder for an in-memory one).
+
+    All of them go into landing.<source> in one INSERT at the end of the transaction: DuckDB
+    keeps the rows of a transaction's many INSERTs in memory until COMMIT (10 GB at scale 1000),
+    while one INSERT from Parquet streams them to the file.
+    """
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        (database,) = connection.execute(
+            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchall()[0]
+        parent = Path(database).parent if database else Path(tempfile.gettempdir())
+        remove_stale_spills(parent)
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{os.getpid()}-", dir=parent))
+        self.paths: list[str] = []
+        self.cells: list[str] = []
+
+    def add(self, rows: pl.DataFrame, source_file: str, sha256: str) -> None:
+        """One file's rows of `normalise`, with its lineage and its number of raw cells."""
+        cells = raw_cell_columns(rows.columns)
+        if len(cells) > len(self.cells):
+            self.cells = cells
+        path = self.folder / f"{len(self.paths):05d}.parquet"
+        rows.with_columns(
+            pl.lit(source_file, dtype=pl.String).alias("_source_file"),
+            pl.lit(sha256, dtype=pl.String).alias("_file_sha256"),
+            pl.lit(len(cells), dtype=pl.Int32).alias("__raw_count"),
+        ).write_parquet(path, compression="lz4", statistics=False)
+        self.paths.append(os.fspath(path))
+
+    def insert_into(self, connection: duckdb.DuckDBPyConnection, source: Source, run_id: str) -> None:
+        if not self.paths:
+            return
+        # A file narrower than the widest has no columns for the last cells (null here): its
+        # list is cut to its own cells. DuckDB builds the lists (polars' concat_list is slower).
+        landed = (
+            f"SELECT _source_file, * EXCLUDE (_source_file, _file_sha256, __raw_count, {', '.join(self.cells)}), "
+            f"[{', '.join(self.cells)}][1:__raw_count]::VARCHAR[] AS _raw_values, "
+            "_file_sha256, ?::VARCHAR AS _run_id FROM read_parquet(?::VARCHAR[], union_by_name = true)"
+        )
+        # The landing table's row order means nothing (every reader orders or aggregates); kept,
+        # it made the next checkpoint rewrite the whole table (14 s of 11 M rows at scale 1000).
+        connection.execute("SET preserve_insertion_order = false")
+        try:
+            if _landing_table_exists(connection, source):
+                connection.execute(f"INSERT INTO landing.{source.name} BY NAME {landed}", [run_id, self.paths])
+            else:
+                connection.execute(f"CREATE TABLE landing.{source.name} AS {landed}", [run_id, self.paths])
+        finally:
+            connection.execute("RESET preserve_insertion_order")
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def remove_stale_spills(folder: Path) -> None:
+    """Spill folders of landing processes that no longer run (killed mid-landing)."""
+    for stale in folder.glob(f"{SPILL_PREFIX}*"):
+        pid = stale.name.removeprefix(SPILL_PREFIX).split("-")[0]
+        if pid.isdigit() and not _process_running(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _process_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _record_file(connection, source: Source, values: dict) -> None:
     files_table = f"landing.{source.name}_files"
     previous = connection.execute(
@@ -232,17 +316,21 @@ def _record_file(connection, source: Source, values: dict) -> None:
         connection.unregister("file_record")
 
 
-def _read_and_normalise(source: Source, raw_root: Path, source_file: str) -> tuple[RawRead, pl.DataFrame] | FileRejected:
+def _read_and_normalise(
+    source: Source, raw_root: Path, source_file: str, sha256: str
+) -> tuple[RawRead, pl.DataFrame] | FileRejected:
     """A file's RawRead and normalised rows, or why it is rejected."""
     try:
-        raw = read_raw_file(raw_root / source_file, source, raw_root)
+        raw = read_raw_file(raw_root / source_file, source, raw_root, sha256)
         return raw, normalise(source, raw)
     except FileRejected as rejection:
         return rejection
 
 
-def _land_file(connection, source, parsed: Future, source_file, sha256, size_bytes, run_id, now, loaded_hashes, report):
-    """Record one new or changed file and insert its rows; `parsed` is its _read_and_normalise."""
+def _land_file(
+    connection, source, parsed: Future, spill: _Spill, source_file, sha256, size_bytes, run_id, now, loaded_hashes, report
+):
+    """Record one new or changed file and spill its rows; `parsed` is its _read_and_normalise."""
     record = {
         "source_file": source_file,
         "sha256": sha256,
@@ -278,7 +366,7 @@ def _land_file(connection, source, parsed: Future, source_file, sha256, size_byt
     raw, rows = outcome
     kinds = rows["_row_kind"].value_counts()
     count = dict(zip(kinds["_row_kind"].to_list(), kinds["count"].to_list()))
-    _insert_landed_rows(connection, source, rows, source_file, sha256, run_id)
+    spill.add(rows, source_file, sha256)
     loaded_hashes.setdefault(sha256, source_file)
     report.loaded.append(source_file)
     _record_file(

@@ -46,11 +46,12 @@ class WarehouseResource(dg.ConfigurableResource):
 
         Steps never hold the file between them, so the publish step can checkpoint and copy it.
         """
-        database = self.settings().build_database
+        settings = self.settings()
+        database = settings.build_database
         database.parent.mkdir(parents=True, exist_ok=True)
-        connection = duckdb.connect(os.fspath(database))
+        connection = duckdb.connect(os.fspath(database), config={"memory_limit": settings.duckdb_memory_limit})
         try:
-            set_hash_key(connection, self.settings().pii_key_file)
+            set_hash_key(connection, settings.pii_key_file)
             yield connection
         finally:
             connection.close()
