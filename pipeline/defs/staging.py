@@ -6,17 +6,21 @@ identity and other findings). Great Expectations then runs the whole suite over 
 table as one asset check per expectation.
 """
 
+import sys
+from importlib.metadata import version
 
 import dagster as dg
 
+from pipeline import build_state, pii
 from pipeline.config import SQL_DIR
 from pipeline.contract import SOURCES, Source
 from pipeline.metadata import BUILD_POOL, table_metadata
 from pipeline.resources import WarehouseResource
 from pipeline.sql_models import SqlModel
-from pipeline.validation.gx_checks import validate_table
+from pipeline.validation import gx_checks, row_rules
+from pipeline.validation.gx_checks import outcomes_from_json, outcomes_to_json, validate_table
 from pipeline.validation.row_rules import attach_raw_values, split_rows
-from pipeline.validation.suites import load_suite
+from pipeline.validation.suites import load_suite, suite_text
 
 
 def _validate_model(source: Source) -> SqlModel:
@@ -28,6 +32,10 @@ def staging_asset(source: Source) -> dg.AssetsDefinition:
     model = _validate_model(source)
     suite = load_suite(source.name)
     deps = [dg.AssetKey(list(reference)) for reference in model.references]
+    outputs = [("staging", source.name), ("audit", f"quarantine_{source.name}")]
+    code = build_state.digest(
+        "validate", model.sql, suite_text(source.name), build_state.source_code(row_rules, pii, sys.modules[__name__])
+    )
 
     @dg.multi_asset(
         name=f"validate_{source.name}",
@@ -54,17 +62,23 @@ def staging_asset(source: Source) -> dg.AssetsDefinition:
         with warehouse.build_connection() as connection:
             connection.execute("CREATE SCHEMA IF NOT EXISTS staging")
             connection.execute("CREATE SCHEMA IF NOT EXISTS audit")
-            # A view: the candidate rows are materialised once, in split_rows. Raw values are
-            # left out there (most rows are staged, which never carry them) and joined to the
-            # quarantined rows afterwards.
-            connection.execute(
-                "CREATE OR REPLACE TEMP VIEW candidates AS SELECT * REPLACE (NULL::VARCHAR AS _raw_values) "
-                f"FROM ({model.sql.rstrip().rstrip(';')})"
-            )
-            staged, quarantined = split_rows(
-                connection, suite, "candidates", f"staging.{source.name}", f"audit.quarantine_{source.name}"
-            )
-            attach_raw_values(connection, source.name, f"audit.quarantine_{source.name}")
+            # Unchanged landed rows, references, rules and code: the tables are as a rebuild
+            # would leave them, and are kept.
+            inputs = build_state.fingerprint(connection, code, model.references)
+            rebuilt = not build_state.is_current(connection, outputs, inputs)
+            if rebuilt:
+                build_state.record(connection, outputs, None, context.run_id)
+                # A view: the candidate rows are materialised once, in split_rows. Raw values are
+                # left out there (most rows are staged, which never carry them) and joined to the
+                # quarantined rows afterwards.
+                connection.execute(
+                    "CREATE OR REPLACE TEMP VIEW candidates AS SELECT * REPLACE (NULL::VARCHAR AS _raw_values) "
+                    f"FROM ({model.sql.rstrip().rstrip(';')})"
+                )
+                split_rows(connection, suite, "candidates", f"staging.{source.name}", f"audit.quarantine_{source.name}")
+                attach_raw_values(connection, source.name, f"audit.quarantine_{source.name}")
+                build_state.record(connection, outputs, inputs, context.run_id)
+            (quarantined,) = connection.execute(f"SELECT count(*) FROM audit.quarantine_{source.name}").fetchall()[0]
             reasons = dict(
                 connection.execute(
                     f"SELECT reason, count(*) FROM (SELECT unnest(reason_codes) AS reason "
@@ -76,13 +90,15 @@ def staging_asset(source: Source) -> dg.AssetsDefinition:
             quarantine_metadata = table_metadata(connection, "audit", f"quarantine_{source.name}", preview=False)
         if quarantined:
             context.log.warning(f"{source.name}: {quarantined} rows quarantined: {reasons}")
+        if not rebuilt:
+            context.log.info(f"{source.name}: landed rows, references and rules unchanged; tables kept")
         yield dg.MaterializeResult(
             asset_key=["staging", source.name],
-            metadata={**staging_metadata, "rows_quarantined": quarantined},
+            metadata={**staging_metadata, "rows_quarantined": quarantined, "rebuilt": rebuilt},
         )
         yield dg.MaterializeResult(
             asset_key=["audit", f"quarantine_{source.name}"],
-            metadata={**quarantine_metadata, "rows_by_reason": dg.MetadataValue.json(reasons)},
+            metadata={**quarantine_metadata, "rows_by_reason": dg.MetadataValue.json(reasons), "rebuilt": rebuilt},
         )
 
     return _validate
@@ -91,6 +107,9 @@ def staging_asset(source: Source) -> dg.AssetsDefinition:
 def suite_checks(source: Source) -> dg.AssetChecksDefinition:
     suite = load_suite(source.name)
     staged = dg.AssetKey(["staging", source.name])
+    code = build_state.digest(
+        "gx", suite_text(source.name), build_state.source_code(gx_checks), version("great_expectations")
+    )
 
     @dg.multi_asset_check(
         name=f"gx_{source.name}",
@@ -105,9 +124,20 @@ def suite_checks(source: Source) -> dg.AssetChecksDefinition:
         ],
         pool=BUILD_POOL,
     )
-    def _gx(warehouse: WarehouseResource):
+    def _gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         with warehouse.build_connection() as connection:
-            outcomes = validate_table(connection, suite, f"staging.{source.name}")
+            # The staged table's version, and the suite: the same ones were validated already?
+            inputs = build_state.fingerprint(connection, code, [("staging", source.name)])
+            recorded = build_state.recorded_outcome(connection, f"gx_{source.name}", inputs)
+            if recorded is not None:
+                outcomes, computed_in = outcomes_from_json(suite, recorded[0]), recorded[1]
+            else:
+                outcomes, computed_in = validate_table(connection, suite, f"staging.{source.name}"), context.run.run_id
+                build_state.record_outcome(
+                    connection, f"gx_{source.name}", inputs, outcomes_to_json(outcomes), context.run.run_id
+                )
+        if recorded is not None:
+            context.log.info(f"staging.{source.name} unchanged since run {computed_in}: its outcomes are reported")
         for outcome in outcomes:
             yield dg.AssetCheckResult(
                 asset_key=staged,
@@ -123,6 +153,7 @@ def suite_checks(source: Source) -> dg.AssetChecksDefinition:
                     "unexpected_percent": outcome.unexpected_percent,
                     "examples": dg.MetadataValue.json(outcome.examples),
                     "quarantine": f"audit.quarantine_{source.name}",
+                    "validated_in_run": computed_in,
                 },
             )
 

@@ -110,3 +110,18 @@ def validate_table(connection: duckdb.DuckDBPyConnection, suite: Suite, table: s
             )
         )
     return outcomes
+
+
+_OUTCOME_FIELDS = ("success", "element_count", "unexpected_count", "unexpected_percent", "examples")
+
+
+def outcomes_to_json(outcomes: list[Outcome]) -> list[dict]:
+    """Outcomes as JSON-ready dicts, in suite order (kept by pipeline.build_state)."""
+    return [{name: getattr(outcome, name) for name in _OUTCOME_FIELDS} for outcome in outcomes]
+
+
+def outcomes_from_json(suite: Suite, recorded: list[dict]) -> list[Outcome]:
+    return [
+        Outcome(expectation=expectation, **{name: values[name] for name in _OUTCOME_FIELDS})
+        for expectation, values in zip(suite.expectations, recorded, strict=True)
+    ]

@@ -49,9 +49,14 @@ class Suite:
         return sorted({e.reason_code for e in self.expectations})
 
 
+def suite_text(source: str) -> str:
+    """The suite file as it is in the repository."""
+    return (EXPECTATIONS_DIR / f"{source}.json").read_text(encoding="utf-8")
+
+
 @cache
 def load_suite(source: str) -> Suite:
-    document = json.loads((EXPECTATIONS_DIR / f"{source}.json").read_text(encoding="utf-8"))
+    document = json.loads(suite_text(source))
     return Suite(
         source=source,
         expectations=tuple(

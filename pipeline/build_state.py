@@ -1,0 +1,157 @@
+"""What each table of the build database was built from, so a refresh skips the work whose
+inputs did not change, and still leaves the tables a rebuild would.
+
+A step that writes tables (validating a source, a SQL model) computes a fingerprint of its
+inputs: its own code (SQL text, suite, the Python that applies them, the PII key's
+fingerprint) and the version of every table it reads. When the fingerprint equals the one
+recorded for its tables the last time they were built, and those tables exist, it skips the
+work. Otherwise it rebuilds them and records the fingerprint, which becomes their version
+(`landing.build_state`). A landing table's version is the list of files loaded into it (path,
+content hash, when it was parsed); a small table (file records, reference tables) is
+versioned by its content.
+
+Great Expectations outcomes are recorded the same way, keyed by the staged table's version
+and the suite: an unchanged staged table is not validated again, its recorded outcomes are
+reported (with the run that computed them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from pipeline.contract import SOURCES_BY_NAME
+
+STATE_TABLE = "landing.build_state"
+# Bumped when table-building code changes in a way the fingerprints below do not see.
+FORMAT_VERSION = "1"
+# Tables small enough to be versioned by their content.
+_CONTENT_VERSIONED = {("core", name) for name in ("dim_province", "dim_sector", "dim_activity", "dim_channel")}
+
+
+def ensure(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute("CREATE SCHEMA IF NOT EXISTS landing")
+    connection.execute(
+        f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} "
+        "(name VARCHAR, fingerprint VARCHAR, run_id VARCHAR, built_at TIMESTAMPTZ, outcome VARCHAR)"
+    )
+
+
+def digest(*parts: str) -> str:
+    hasher = hashlib.sha256(FORMAT_VERSION.encode())
+    for part in parts:
+        hasher.update(b"\x00")
+        hasher.update(part.encode("utf-8"))
+    return hasher.hexdigest()
+
+
+def source_code(*modules) -> str:
+    """The source text of Python modules whose code shapes a table."""
+    return "\n".join(Path(module.__file__).read_text(encoding="utf-8") for module in modules)
+
+
+def _exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        connection.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ? AND NOT temporary",
+            [schema, table],
+        ).fetchall()[0][0]
+    )
+
+
+def _content_version(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> str:
+    (value,) = connection.execute(
+        f"SELECT coalesce(md5(string_agg(t::VARCHAR, '\n' ORDER BY t::VARCHAR)), '') FROM {schema}.{table} t"
+    ).fetchall()[0]
+    return digest("content", schema, table, value)
+
+
+def table_version(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> str | None:
+    """The table's version, or None when it is unknown (not built yet, or by older code)."""
+    if not _exists(connection, schema, table):
+        return None
+    if schema == "landing" and table in SOURCES_BY_NAME:
+        # The rows of landing.<source> are those of its loaded files, as parsed when loaded.
+        (files,) = connection.execute(
+            f"SELECT coalesce(string_agg(source_file || ' ' || sha256 || ' ' || loaded_at::VARCHAR, '\n' "
+            f"ORDER BY source_file), '') FROM landing.{table}_files WHERE status = 'loaded'"
+        ).fetchall()[0]
+        return digest("landing", table, files)
+    if (schema == "landing" and table.endswith("_files")) or (schema, table) in _CONTENT_VERSIONED:
+        return _content_version(connection, schema, table)
+    rows = connection.execute(
+        f"SELECT fingerprint FROM {STATE_TABLE} WHERE name = ? AND outcome IS NULL", [f"{schema}.{table}"]
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def fingerprint(
+    connection: duckdb.DuckDBPyConnection, code: str, inputs: Iterable[tuple[str, str]]
+) -> str | None:
+    """Fingerprint of a step's code and input tables; None when an input's version is unknown."""
+    versions = []
+    for schema, table in sorted(set(inputs)):
+        version = table_version(connection, schema, table)
+        if version is None:
+            return None
+        versions.append(f"{schema}.{table}={version}")
+    # The keyed hash of personal IDs is computed in SQL: another key gives other tables.
+    (key,) = connection.execute("SELECT sha256('build-state:' || coalesce(getvariable('pii_hash_key'), ''))").fetchall()[0]
+    return digest(code, key, *versions)
+
+
+def is_current(connection: duckdb.DuckDBPyConnection, tables: Iterable[tuple[str, str]], fingerprint: str | None) -> bool:
+    """Whether every one of `tables` exists and was last built from `fingerprint`."""
+    if fingerprint is None:
+        return False
+    ensure(connection)
+    return all(
+        _exists(connection, schema, table) and table_version(connection, schema, table) == fingerprint
+        for schema, table in tables
+    )
+
+
+def record(
+    connection: duckdb.DuckDBPyConnection, tables: Iterable[tuple[str, str]], fingerprint: str | None, run_id: str
+) -> None:
+    """After building `tables`: their version is `fingerprint` (forgotten when it is None)."""
+    ensure(connection)
+    names = [f"{schema}.{table}" for schema, table in tables]
+    connection.execute(
+        f"DELETE FROM {STATE_TABLE} WHERE name IN (SELECT unnest(?::VARCHAR[])) AND outcome IS NULL", [names]
+    )
+    if fingerprint is not None:
+        now = datetime.now(timezone.utc)
+        for name in names:
+            connection.execute(
+                f"INSERT INTO {STATE_TABLE} VALUES (?, ?, ?, ?, NULL)", [name, fingerprint, run_id, now]
+            )
+
+
+def recorded_outcome(connection: duckdb.DuckDBPyConnection, name: str, fingerprint: str | None) -> tuple[object, str] | None:
+    """(outcome, run that computed it) recorded for check `name` on these inputs, if any."""
+    if fingerprint is None:
+        return None
+    ensure(connection)
+    rows = connection.execute(
+        f"SELECT outcome, run_id FROM {STATE_TABLE} WHERE name = ? AND fingerprint = ? AND outcome IS NOT NULL",
+        [name, fingerprint],
+    ).fetchall()
+    return (json.loads(rows[0][0]), rows[0][1]) if rows else None
+
+
+def record_outcome(
+    connection: duckdb.DuckDBPyConnection, name: str, fingerprint: str | None, outcome: object, run_id: str
+) -> None:
+    ensure(connection)
+    connection.execute(f"DELETE FROM {STATE_TABLE} WHERE name = ? AND outcome IS NOT NULL", [name])
+    if fingerprint is not None:
+        connection.execute(
+            f"INSERT INTO {STATE_TABLE} VALUES (?, ?, ?, ?, ?)",
+            [name, fingerprint, run_id, datetime.now(timezone.utc), json.dumps(outcome, ensure_ascii=False)],
+        )
