@@ -10,6 +10,10 @@ work. Otherwise it rebuilds them and records the fingerprint, which becomes thei
 content hash, when it was parsed); a small table (file records, reference tables) is
 versioned by its content.
 
+A staged table built from landed files can be extended rather than rebuilt when the only change
+is files landed since (see pipeline/defs/staging.py): the files it was built from are
+recorded beside its version, and how it was extended, for its Great Expectations check.
+
 Great Expectations outcomes are recorded the same way, keyed by the staged table's version
 and the suite: an unchanged staged table is not validated again, its recorded outcomes are
 reported (with the run that computed them).
@@ -77,11 +81,7 @@ def table_version(connection: duckdb.DuckDBPyConnection, schema: str, table: str
         return None
     if schema == "landing" and table in SOURCES_BY_NAME:
         # The rows of landing.<source> are those of its loaded files, as parsed when loaded.
-        (files,) = connection.execute(
-            f"SELECT coalesce(string_agg(source_file || ' ' || sha256 || ' ' || loaded_at::VARCHAR, '\n' "
-            f"ORDER BY source_file), '') FROM landing.{table}_files WHERE status = 'loaded'"
-        ).fetchall()[0]
-        return digest("landing", table, files)
+        return digest("landing", table, "\n".join(loaded_files(connection, table)))
     if (schema == "landing" and table.endswith("_files")) or (schema, table) in _CONTENT_VERSIONED:
         return _content_version(connection, schema, table)
     rows = connection.execute(
@@ -94,15 +94,31 @@ def fingerprint(
     connection: duckdb.DuckDBPyConnection, code: str, inputs: Iterable[tuple[str, str]]
 ) -> str | None:
     """Fingerprint of a step's code and input tables; None when an input's version is unknown."""
-    versions = []
-    for schema, table in sorted(set(inputs)):
+    versions = {}
+    for schema, table in set(inputs):
         version = table_version(connection, schema, table)
         if version is None:
             return None
-        versions.append(f"{schema}.{table}={version}")
+        versions[(schema, table)] = version
+    return fingerprint_of_versions(connection, code, versions)
+
+
+def fingerprint_of_versions(connection: duckdb.DuckDBPyConnection, code: str, versions: dict[tuple[str, str], str]) -> str:
+    """The fingerprint `fingerprint` gives when the input tables have these versions."""
     # The keyed hash of personal IDs is computed in SQL: another key gives other tables.
     (key,) = connection.execute("SELECT sha256('build-state:' || coalesce(getvariable('pii_hash_key'), ''))").fetchall()[0]
-    return digest(code, key, *versions)
+    return digest(code, key, *(f"{schema}.{table}={versions[(schema, table)]}" for schema, table in sorted(versions)))
+
+
+def loaded_files(connection: duckdb.DuckDBPyConnection, source: str) -> list[str]:
+    """The files whose rows landing.<source> holds, each as 'path sha256 loaded_at', sorted."""
+    return [
+        row[0]
+        for row in connection.execute(
+            f"SELECT source_file || ' ' || sha256 || ' ' || loaded_at::VARCHAR AS loaded FROM landing.{source}_files "
+            "WHERE status = 'loaded' ORDER BY loaded"
+        ).fetchall()
+    ]
 
 
 def is_current(connection: duckdb.DuckDBPyConnection, tables: Iterable[tuple[str, str]], fingerprint: str | None) -> bool:

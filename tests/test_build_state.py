@@ -1,7 +1,9 @@
 """A refresh skips the work whose inputs did not change (pipeline/build_state.py) and still
 leaves the tables a rebuild from scratch would: an unchanged refresh rebuilds no staging or
-model table and validates nothing again; a new ledger rebuilds what depends on spending only;
-either way every table equals that of a refresh from scratch of the same raw files."""
+model table and validates nothing again; a new ledger rebuilds what depends on spending only,
+splitting and checking only its own rows; a back-filled ledger with a row that comes before a
+staged one splits all rows again; every time, every table and every Great Expectations count
+equals that of a refresh from scratch of the same raw files."""
 
 import os
 import shutil
@@ -10,13 +12,23 @@ import duckdb
 import pytest
 
 from conftest import SAMPLE_RAW_DIR, Materialised, project_environment, run_refresh
+from pipeline.validation.suites import load_suite
 
 SOURCES = ("cluster_plans", "registrations", "spending", "outcomes")
 # Lineage of the run that loaded or last saw a row: differs between an incremental refresh and
 # one from scratch by design.
 VOLATILE_COLUMNS = {"_run_id", "run_id", "first_run_id", "last_run_id", "first_seen_at", "last_seen_at", "loaded_at"}
 NEW_LEDGER = "spending/spending_2565_10.csv"
+# A month before the first ledger, sent late: its file sorts before every landed one.
+BACKFILLED_LEDGER = "spending/spending_2563_09.csv"
 LEDGER_HEADER = "ปีงบประมาณ,เลขที่เอกสาร,วันที่,ประเภทรายการ,หน่วยงาน,รหัสคลัสเตอร์,กิจกรรม,ช่องทาง,รายการ,จำนวนเงิน (บาท)"
+# Documents of spending_2565_09.csv (office กสอ., budget year 2565), repeated by the new files.
+REPEATED_BY_NEW_LEDGER = "HQ65-00720"
+REPEATED_BY_BACKFILL = "HQ65-00721"
+
+
+def _write_ledger(path, rows: list[str]) -> None:
+    path.write_text("\r\n".join([LEDGER_HEADER, *rows]) + "\r\n", encoding="utf-8-sig")
 
 
 def _run(raw, work) -> Materialised:
@@ -56,6 +68,29 @@ def _rebuilt(run: Materialised) -> dict[str, bool]:
     return rebuilt
 
 
+def _build_mode(run: Materialised, asset: str) -> str:
+    for event in run.result.all_events:
+        if event.is_step_materialization:
+            materialization = event.step_materialization_data.materialization
+            if "/".join(materialization.asset_key.path) == asset:
+                return materialization.metadata["build_mode"].value
+    raise AssertionError(f"{asset} was not materialised")
+
+
+def _check_counts(run: Materialised, source: str) -> dict[str, tuple]:
+    """Check name -> (passed, element count, unexpected count, unexpected %) of a source's GX checks."""
+    counts = {}
+    for evaluation in run.result.get_asset_check_evaluations():
+        if evaluation.asset_key.path == ["staging", source] and "element_count" in evaluation.metadata:
+            metadata = evaluation.metadata
+            percent = metadata["unexpected_percent"].value
+            counts[evaluation.check_name] = (
+                evaluation.passed, metadata["element_count"].value, metadata["unexpected_count"].value,
+                None if percent is None else round(percent, 9),
+            )
+    return counts
+
+
 def _validated_in(run: Materialised, source: str) -> set[str]:
     return {
         evaluation.metadata["validated_in_run"].value
@@ -64,32 +99,48 @@ def _validated_in(run: Materialised, source: str) -> set[str]:
     }
 
 
+def _scratch(raw, root, name, key_from) -> Materialised:
+    """A refresh from scratch of a copy of `raw`, with the same PII key (so enterprise keys compare)."""
+    scratch_raw, scratch_work = root / f"{name}_raw", root / name
+    shutil.copytree(raw, scratch_raw)
+    (scratch_work / "secrets").mkdir(parents=True)
+    shutil.copyfile(key_from / "secrets" / "pii_hash.key", scratch_work / "secrets" / "pii_hash.key")
+    return _run(scratch_raw, scratch_work)
+
+
 @pytest.fixture(scope="module")
 def refreshes(tmp_path_factory):
     root = tmp_path_factory.mktemp("build_state")
     raw, work = root / "raw", root / "work"
     shutil.copytree(SAMPLE_RAW_DIR, raw)
+    # Each refresh replaces the warehouse of the one before: its tables are taken at once.
+    snapshots = {}
     first = _run(raw, work)
+    snapshots["first"] = _tables(first)
     unchanged = _run(raw, work)
-    (raw / NEW_LEDGER).write_text(
-        "\r\n".join(
-            [LEDGER_HEADER]
-            + [f"2565,NX65-{row:04d},0{row}/10/2565,เบิกจ่าย,กสอ.,,บริหารโครงการ,กสอ.,ค่าบริหารโครงการ,{row}000.00" for row in range(1, 6)]
-        )
-        + "\r\n",
-        encoding="utf-8-sig",
+    snapshots["unchanged"] = _tables(unchanged)
+    _write_ledger(
+        raw / NEW_LEDGER,
+        [f"2565,NX65-{row:04d},0{row}/10/2565,เบิกจ่าย,กสอ.,,บริหารโครงการ,กสอ.,ค่าบริหารโครงการ,{row}000.00" for row in range(1, 6)]
+        + [f"2565,{REPEATED_BY_NEW_LEDGER},02/10/2565,เบิกจ่าย,กสอ.,,บริหารโครงการ,กสอ.,ค่าบริหารโครงการ,100.00"],
     )
     new_ledger = _run(raw, work)
-    # The same raw files from scratch, with the same PII key (so enterprise keys compare).
-    scratch_work = root / "scratch"
-    (scratch_work / "secrets").mkdir(parents=True)
-    shutil.copyfile(work / "secrets" / "pii_hash.key", scratch_work / "secrets" / "pii_hash.key")
-    scratch = _run(raw, scratch_work)
-    return first, unchanged, new_ledger, scratch
+    snapshots["new_ledger"] = _tables(new_ledger)
+    snapshots["new_ledger_quarantine"] = new_ledger.query(
+        "SELECT message, raw_values FROM audit.quarantine_spending WHERE source_file = ?", [NEW_LEDGER]
+    )
+    scratch = _scratch(raw, root, "scratch", work)
+    _write_ledger(
+        raw / BACKFILLED_LEDGER,
+        [f"2565,{REPEATED_BY_BACKFILL},01/09/2565,เบิกจ่าย,กสอ.,,บริหารโครงการ,กสอ.,ค่าบริหารโครงการ,200.00"],
+    )
+    backfilled = _run(raw, work)
+    backfilled_scratch = _scratch(raw, root, "backfilled_scratch", work)
+    return first, unchanged, new_ledger, scratch, backfilled, backfilled_scratch, snapshots
 
 
 def test_an_unchanged_refresh_rebuilds_and_validates_nothing(refreshes):
-    first, unchanged, _, _ = refreshes
+    first, unchanged, *_ = refreshes
     assert unchanged.result.success
     rebuilt = _rebuilt(unchanged)
     for source in SOURCES:
@@ -97,11 +148,11 @@ def test_an_unchanged_refresh_rebuilds_and_validates_nothing(refreshes):
         assert _validated_in(unchanged, source) == {first.result.run_id}, source
     # audit.file_manifest reads the file records, which note every refresh that saw the file.
     assert [name for name, was_rebuilt in rebuilt.items() if was_rebuilt] == ["audit/file_manifest"]
-    assert _tables(unchanged) == _tables(first)
+    assert refreshes[-1]["unchanged"] == refreshes[-1]["first"]
 
 
 def test_a_new_ledger_rebuilds_what_depends_on_spending_only(refreshes):
-    first, _, new_ledger, _ = refreshes
+    first, _, new_ledger, *_ = refreshes
     assert new_ledger.result.success
     rebuilt = _rebuilt(new_ledger)
     for table in ("staging/spending", "audit/quarantine_spending", "core/fct_spending", "marts/spending_by_channel",
@@ -116,8 +167,36 @@ def test_a_new_ledger_rebuilds_what_depends_on_spending_only(refreshes):
     assert lines == 5
 
 
+def test_a_new_ledger_is_split_and_checked_on_its_own_rows(refreshes):
+    _, _, new_ledger, scratch, *_, snapshots = refreshes
+    assert _build_mode(new_ledger, "staging/spending") == "appended"
+    assert _build_mode(new_ledger, "audit/quarantine_spending") == "appended"
+    assert _build_mode(scratch, "staging/spending") == "rebuilt"
+    # The repeated document is quarantined as a repeat of the staged row, with its raw values.
+    [(message, raw_values)] = snapshots["new_ledger_quarantine"]
+    assert message == f"{NEW_LEDGER} row 7: duplicate_document (repeats spending/spending_2565_09.csv row 2)"
+    assert REPEATED_BY_NEW_LEDGER in raw_values
+    # Great Expectations' counts on the extended table: the recorded ones plus the new rows'.
+    assert _check_counts(new_ledger, "spending") == _check_counts(scratch, "spending")
+    assert len(_check_counts(new_ledger, "spending")) == len(load_suite("spending").expectations)
+
+
+def test_a_backfilled_row_before_a_staged_one_splits_everything_again(refreshes):
+    *_, backfilled, backfilled_scratch, _ = refreshes
+    assert backfilled.result.success
+    assert _build_mode(backfilled, "staging/spending") == "rebuilt"
+    # The staged document of 2565_09 now repeats the back-filled row, which comes first.
+    (duplicate_of,) = backfilled.query(
+        "SELECT duplicate_of FROM audit.quarantine_spending WHERE source_file = 'spending/spending_2565_09.csv' "
+        "AND row_number = 3"
+    )[0]
+    assert duplicate_of == f"{BACKFILLED_LEDGER} row 2"
+    assert _check_counts(backfilled, "spending") == _check_counts(backfilled_scratch, "spending")
+
+
 def test_every_refresh_leaves_the_tables_of_a_refresh_from_scratch(refreshes):
-    _, _, new_ledger, scratch = refreshes
-    assert scratch.result.success
+    _, _, _, scratch, backfilled, backfilled_scratch, snapshots = refreshes
+    assert scratch.result.success and backfilled_scratch.result.success
     assert all(_rebuilt(scratch).values()), "a first refresh builds everything"
-    assert _tables(new_ledger) == _tables(scratch)
+    assert snapshots["new_ledger"] == _tables(scratch)
+    assert _tables(backfilled) == _tables(backfilled_scratch)

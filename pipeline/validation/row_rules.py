@@ -5,6 +5,10 @@ carries the expectation's reason code. Values (sets, bounds, patterns) are bound
 only column names, checked against a strict pattern, are written into the SQL.
 A compound-uniqueness expectation quarantines every row after the first of its key (among
 rows that pass the other rules), pointing to the row it repeats.
+
+`split_rows` splits all candidate rows; `append_rows` splits only the rows of newly landed
+files and adds them to the tables, which gives the same tables as long as no new row comes
+before a staged row of the same key (it then says so, and the caller splits everything).
 """
 
 from __future__ import annotations
@@ -61,12 +65,16 @@ def _same_row(left: str, right: str) -> str:
     )
 
 
-def flag_rows(connection: duckdb.DuckDBPyConnection, suite: Suite, candidates: str, flagged: str) -> None:
+def flag_rows(
+    connection: duckdb.DuckDBPyConnection, suite: Suite, candidates: str, flagged: str, staged: str | None = None
+) -> bool:
     """Create temp view `flagged` = `candidates` + `_reasons` (VARCHAR[]) + `_duplicate_of`.
 
     Only the rows that break a rule are stored, by their lineage, in temp table
     `<flagged>_flags`; the view joins them to the candidates, so the (wide, many) candidate rows
     are never copied: the staging table is the one materialisation.
+    With `staged` (the rows accepted earlier), a candidate repeating a staged key is flagged as
+    a repeat of it; False when a candidate would come before the staged row of its key.
     """
     flags = f"{flagged}_flags"
     cases, params = [], {}
@@ -86,7 +94,8 @@ def flag_rows(connection: duckdb.DuckDBPyConnection, suite: Suite, candidates: s
         params,
     )
     for rule in (r for r in suite.row_rules if r.type == UNIQUENESS):
-        _flag_repeats(connection, candidates, flags, rule)
+        if not _flag_repeats(connection, candidates, flags, rule, staged):
+            return False
     connection.execute(
         f"""
         CREATE OR REPLACE TEMP VIEW {flagged} AS
@@ -94,6 +103,7 @@ def flag_rows(connection: duckdb.DuckDBPyConnection, suite: Suite, candidates: s
         FROM {candidates} c LEFT JOIN {flags} f ON {_same_row("c", "f")}
         """
     )
+    return True
 
 
 def _code(rule: Expectation) -> str:
@@ -102,34 +112,85 @@ def _code(rule: Expectation) -> str:
     return rule.reason_code
 
 
-def _flag_repeats(connection: duckdb.DuckDBPyConnection, candidates: str, flags: str, rule: Expectation) -> None:
-    """Flag every row after the first of its key, among rows with no other reason (yet)."""
+def _row_label(alias: str) -> str:
+    return f"{alias}._source_file || coalesce(' sheet ' || {alias}._sheet, '') || ' row ' || {alias}._row_number"
+
+
+def _flag_repeats(
+    connection: duckdb.DuckDBPyConnection, candidates: str, flags: str, rule: Expectation, staged: str | None
+) -> bool:
+    """Flag every row after the first of its key, among rows with no other reason (yet).
+
+    With `staged`, whose rows are each the first of their key, a candidate of a staged key is
+    a repeat of that row, provided it comes after it (False otherwise: nothing is flagged).
+    """
     keys = [_column(c) for c in rule.kwargs["column_list"]]
     order = [_column(c) for c in rule.meta.get("keep_first_by", [])] + ['"_source_file"', '"_row_number"', '"_sheet"']
     window = f"PARTITION BY {', '.join(keys)} ORDER BY {', '.join(order)}"
-    needed = ", ".join(f"c.{name}" for name in dict.fromkeys(keys + order))
+    columns = list(dict.fromkeys(keys + order))
+    eligible = f"""
+        SELECT {", ".join(f"c.{name}" for name in columns)} FROM {candidates} c
+        WHERE {" AND ".join(f"c.{k} IS NOT NULL" for k in keys)}
+          AND NOT EXISTS (SELECT 1 FROM {flags} f WHERE {_same_row("f", "c")})
+    """
+    code = _code(rule)
+    if staged is not None:
+        # Ranked together with the staged rows of their keys, by the same window as a full split:
+        # a staged row that is not first any more means the split must start again.
+        (overtaken,) = connection.execute(
+            f"""
+            WITH eligible AS ({eligible}),
+            clashing AS (
+                SELECT {", ".join(columns)}, TRUE AS _staged FROM {staged} SEMI JOIN eligible USING ({", ".join(keys)})
+                UNION ALL
+                SELECT {", ".join(columns)}, FALSE AS _staged FROM eligible SEMI JOIN {staged} USING ({", ".join(keys)})
+            )
+            SELECT count(*) FROM (SELECT _staged, row_number() OVER ({window}) AS _rank FROM clashing)
+            WHERE _staged AND _rank > 1
+            """
+        ).fetchall()[0]
+        if overtaken:
+            return False
+        connection.execute(
+            f"""
+            INSERT INTO {flags}
+            WITH eligible AS ({eligible})
+            SELECT e._source_file, e._sheet, e._row_number, ['{code}']::VARCHAR[] AS _reasons,
+                   {_row_label("s")} AS _duplicate_of
+            FROM eligible e JOIN {staged} s USING ({", ".join(keys)})
+            """
+        )
     # Only keys that occur more than once need ranking: an aggregate finds them, so the window
     # sorts just their rows, not the whole table.
     connection.execute(
         f"""
         INSERT INTO {flags}
-        WITH eligible AS (
-            SELECT {needed} FROM {candidates} c
-            WHERE {" AND ".join(f"c.{k} IS NOT NULL" for k in keys)}
-              AND NOT EXISTS (SELECT 1 FROM {flags} f WHERE {_same_row("f", "c")})
-        ),
+        WITH eligible AS ({eligible}),
         repeated AS (SELECT {', '.join(keys)} FROM eligible GROUP BY ALL HAVING count(*) > 1),
         ranked AS (
             SELECT _source_file, _sheet, _row_number,
                 row_number() OVER ({window}) AS _rank,
-                first_value(_source_file || coalesce(' sheet ' || _sheet, '') || ' row ' || _row_number)
-                    OVER ({window}) AS _first
+                first_value({_row_label("eligible")}) OVER ({window}) AS _first
             FROM eligible SEMI JOIN repeated USING ({', '.join(keys)})
         )
-        SELECT _source_file, _sheet, _row_number, ['{_code(rule)}']::VARCHAR[] AS _reasons, _first AS _duplicate_of
+        SELECT _source_file, _sheet, _row_number, ['{code}']::VARCHAR[] AS _reasons, _first AS _duplicate_of
         FROM ranked WHERE _rank > 1
         """
     )
+    return True
+
+
+_STAGED_COLUMNS = "* EXCLUDE (_reasons, _duplicate_of, _raw_values, _row_kind)"
+# The quarantine record of each flagged row; raw values are filled in by _with_raw_values.
+_QUARANTINED = """
+    SELECT ? AS source, _source_file AS source_file, _sheet AS sheet, _row_number AS row_number,
+           _reasons AS reason_codes, _duplicate_of AS duplicate_of,
+           _source_file || coalesce(' sheet ' || _sheet, '') || ' row ' || _row_number || ': '
+               || array_to_string(_reasons, ', ')
+               || coalesce(' (repeats ' || _duplicate_of || ')', '') AS message,
+           _raw_values AS raw_values, _file_sha256 AS file_sha256, _run_id AS run_id
+    FROM flagged WHERE len(_reasons) > 0
+"""
 
 
 def split_rows(
@@ -144,24 +205,10 @@ def split_rows(
     """
     flag_rows(connection, suite, candidates, "flagged")
     connection.execute(
-        f"""
-        CREATE OR REPLACE TABLE {staging_table} AS
-        SELECT * EXCLUDE (_reasons, _duplicate_of, _raw_values, _row_kind)
-        FROM flagged WHERE len(_reasons) = 0
-        """
+        f"CREATE OR REPLACE TABLE {staging_table} AS SELECT {_STAGED_COLUMNS} FROM flagged WHERE len(_reasons) = 0"
     )
     connection.execute(
-        f"""
-        CREATE OR REPLACE TABLE {quarantine_table} AS
-        SELECT ? AS source, _source_file AS source_file, _sheet AS sheet, _row_number AS row_number,
-               _reasons AS reason_codes, _duplicate_of AS duplicate_of,
-               _source_file || coalesce(' sheet ' || _sheet, '') || ' row ' || _row_number || ': '
-                   || array_to_string(_reasons, ', ')
-                   || coalesce(' (repeats ' || _duplicate_of || ')', '') AS message,
-               _raw_values AS raw_values, _file_sha256 AS file_sha256, _run_id AS run_id
-        FROM flagged WHERE len(_reasons) > 0
-        ORDER BY source_file, sheet, row_number
-        """,
+        f"CREATE OR REPLACE TABLE {quarantine_table} AS {_QUARANTINED} ORDER BY source_file, sheet, row_number",
         [suite.source],
     )
     staged = connection.execute(f"SELECT count(*) FROM {staging_table}").fetchall()[0][0]
@@ -169,18 +216,32 @@ def split_rows(
     return staged, quarantined
 
 
-def attach_raw_values(connection: duckdb.DuckDBPyConnection, source: str, quarantine_table: str) -> None:
-    """Fill `raw_values` of the quarantined rows from landing: the row's cells as a JSON object
-    header -> value, the header names taken from the file's landing record (a sheet narrower
-    than another of its workbook has trailing nulls in its list: they are not its cells)."""
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE quarantined_rows AS SELECT * FROM {quarantine_table}")
-    connection.execute(
-        f"""
-        CREATE OR REPLACE TABLE {quarantine_table} AS
+def append_rows(
+    connection: duckdb.DuckDBPyConnection, suite: Suite, candidates: str, staging_table: str, quarantine_table: str
+) -> tuple[int, int] | None:
+    """Add the split of `candidates` (rows of newly landed files only) to the existing tables,
+    raw values included. None, with the tables untouched, when a candidate would come before a
+    staged row of its key: only a full split gives the right tables then."""
+    if not flag_rows(connection, suite, candidates, "flagged", staged=staging_table):
+        return None
+    connection.execute("CREATE OR REPLACE TEMP TABLE quarantined_rows AS " + _QUARANTINED, [suite.source])
+    connection.execute(f"INSERT INTO {staging_table} BY NAME SELECT {_STAGED_COLUMNS} FROM flagged WHERE len(_reasons) = 0")
+    (staged,) = connection.execute("SELECT count(*) FROM flagged WHERE len(_reasons) = 0").fetchall()[0]
+    connection.execute(f"INSERT INTO {quarantine_table} BY NAME {_with_raw_values(suite.source, 'quarantined_rows')}")
+    (quarantined,) = connection.execute("SELECT count(*) FROM quarantined_rows").fetchall()[0]
+    connection.execute("DROP TABLE quarantined_rows")
+    return staged, quarantined
+
+
+def _with_raw_values(source: str, quarantined_rows: str) -> str:
+    """The quarantined rows with `raw_values` filled from landing: the row's cells as a JSON
+    object header -> value, the header names taken from the file's landing record (a sheet
+    narrower than another of its workbook has trailing nulls in its list: they are not its cells)."""
+    return f"""
         WITH named AS (
             SELECT q.*, l._raw_values AS _cells,
                    list_filter(f.raw_headers, lambda h: h.sheet = coalesce(q.sheet, ''))[1].headers AS _headers
-            FROM quarantined_rows q
+            FROM {quarantined_rows} q
             LEFT JOIN landing.{source} l
               ON l._source_file = q.source_file AND l._row_number = q.row_number
              AND l._sheet IS NOT DISTINCT FROM q.sheet
@@ -190,6 +251,11 @@ def attach_raw_values(connection: duckdb.DuckDBPyConnection, source: str, quaran
                REPLACE (to_json(map(_headers, _cells[1:len(_headers)]))::VARCHAR AS raw_values)
         FROM named
         ORDER BY source_file, sheet, row_number
-        """
-    )
+    """
+
+
+def attach_raw_values(connection: duckdb.DuckDBPyConnection, source: str, quarantine_table: str) -> None:
+    """Fill `raw_values` of the rows of `quarantine_table` (see _with_raw_values)."""
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE quarantined_rows AS SELECT * FROM {quarantine_table}")
+    connection.execute(f"CREATE OR REPLACE TABLE {quarantine_table} AS {_with_raw_values(source, 'quarantined_rows')}")
     connection.execute("DROP TABLE quarantined_rows")
