@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -13,6 +14,12 @@ import duckdb
 
 from pipeline.config import Settings
 from pipeline.pii import set_hash_key
+
+# How long a step waits for another process's hold on the build database. The duckdb_build pool
+# normally keeps writers apart; this covers the moment it cannot, e.g. two runs that start
+# together on an instance whose pool has never been used (Dagster creates its limit lazily).
+BUILD_LOCK_WAIT_SECONDS = 600
+_LOCK_CONFLICT = "Could not set lock on file"
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -49,9 +56,21 @@ class WarehouseResource(dg.ConfigurableResource):
         settings = self.settings()
         database = settings.build_database
         database.parent.mkdir(parents=True, exist_ok=True)
-        connection = duckdb.connect(os.fspath(database), config={"memory_limit": settings.duckdb_memory_limit})
+        connection = _connect_when_free(database, {"memory_limit": settings.duckdb_memory_limit})
         try:
             set_hash_key(connection, settings.pii_key_file)
             yield connection
         finally:
             connection.close()
+
+
+def _connect_when_free(database: Path, config: dict) -> duckdb.DuckDBPyConnection:
+    """A read-write connection, once no other process holds the file (DuckDB allows one writer)."""
+    deadline = time.monotonic() + BUILD_LOCK_WAIT_SECONDS
+    while True:
+        try:
+            return duckdb.connect(os.fspath(database), config=config)
+        except duckdb.IOException as error:
+            if _LOCK_CONFLICT not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)

@@ -96,9 +96,10 @@ def test_two_overlapping_refreshes_take_turns_and_both_succeed(tmp_path, sample_
         "REPORTS_DIR": str(tmp_path / "reports"),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
     }
-    # The instance's storage is created once here: two processes creating it at the same moment race.
-    with dg.DagsterInstance.from_config(str(home)):
-        pass
+    # The instance's storage, and the pool's limit (which Dagster creates on first use), are
+    # created once here, as a first refresh would: two runs creating them at the same moment race.
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        instance.event_log_storage.initialize_concurrency_limit_to_default(BUILD_POOL)
     command = [_dagster_cli(), "job", "execute", "-m", "pipeline.definitions", "-j", "refresh_warehouse"]
     logs = [tmp_path / f"run_{n}.log" for n in (1, 2)]
     processes = []
@@ -140,3 +141,38 @@ def test_two_overlapping_refreshes_take_turns_and_both_succeed(tmp_path, sample_
     # The warehouse published last is complete and equals a refresh run alone.
     assert _marts(warehouse) == _marts(sample_warehouse.warehouse_path)
     assert _marts(warehouse)["fiscal_year_rollup"]
+
+
+def test_a_step_waits_while_another_process_holds_the_build_database(tmp_path):
+    """The second guard behind the pool: a step that finds the build database held by another
+    process (two runs starting together before the pool exists) waits for it instead of failing."""
+    from conftest import project_environment
+    from pipeline.resources import WarehouseResource
+
+    with project_environment(tmp_path / "raw", tmp_path / "work") as paths:
+        paths["BUILD_DIR"].mkdir(parents=True)
+        database = paths["BUILD_DIR"] / "cluster_programme.build.duckdb"
+        holder = subprocess.Popen(
+            [sys.executable, "-c", HOLD_DATABASE, os.fspath(database), "3"], stdout=subprocess.PIPE, text=True
+        )
+        try:
+            assert holder.stdout.readline().strip() == "held"
+            started = time.monotonic()
+            with WarehouseResource().build_connection() as connection:
+                waited = time.monotonic() - started
+                assert connection.execute("SELECT answer FROM held").fetchall() == [(42,)]
+        finally:
+            holder.wait(timeout=60)
+    assert holder.returncode == 0
+    assert waited > 1, f"connected after {waited:.2f} s, while the file was held"
+
+
+# Opens the database read-write (DuckDB's one-writer lock), says so, holds it, lets go.
+HOLD_DATABASE = """
+import sys, time, duckdb
+connection = duckdb.connect(sys.argv[1])
+connection.execute("CREATE TABLE held AS SELECT 42 AS answer")
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+connection.close()
+"""
