@@ -9,8 +9,9 @@ GX is imported inside the function: the import costs about 5 s, paid only by val
 
 A staged table extended by new files is checked on the new rows only (`validate_appended`):
 a row-level expectation's counts add up, so its outcome on the whole table is the recorded
-one plus the new rows'; the whole-table ones (uniqueness, row count) run over the whole table,
-reading only their own columns.
+one plus the new rows'. Uniqueness, recorded as holding, is checked on the new rows and the
+earlier rows that share a key with one (every row a new duplicate can involve); the row count
+runs over the whole table, reading no column.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 import duckdb
 
 from pipeline.memory import release_memory
-from pipeline.validation.suites import Expectation, Suite
+from pipeline.validation.suites import UNIQUENESS, Expectation, Suite, quoted_column
 
 # Columns whose values are personal data: never shown as examples in the UI.
 PERSONAL_COLUMNS = frozenset(
@@ -46,8 +47,8 @@ class Outcome:
     missing_count: int | None = None
 
 
-# Outcomes that only a pass over the whole table gives.
-WHOLE_TABLE_TYPES = frozenset({"expect_compound_columns_to_be_unique", "expect_table_row_count_to_be_between"})
+# Outcomes that new rows' counts alone do not give.
+WHOLE_TABLE_TYPES = frozenset({UNIQUENESS, "expect_table_row_count_to_be_between"})
 # Outcomes that depend on the table's columns only: those of any of its rows hold for it.
 SCHEMA_TYPES = frozenset({"expect_table_columns_to_match_set"})
 
@@ -91,10 +92,11 @@ def validate_table(
     suite: Suite,
     table: str,
     expectations: list[Expectation] | None = None,
-    source_files: list[str] | None = None,
+    rows: str | None = None,
+    params: dict | None = None,
 ) -> list[Outcome]:
-    """Outcomes of the suite (or of `expectations` of it) on the table's rows (or on those of
-    `source_files`), in suite order."""
+    """Outcomes of the suite (or of `expectations` of it) on the table, or on `rows` of it (our
+    own SQL over the table, with bound `params`), in suite order."""
     expectations = suite.expectations if expectations is None else expectations
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
@@ -121,14 +123,8 @@ def validate_table(
         if columns
         else "1 AS _no_columns"
     )
-    if source_files is None:
-        rows = connection.sql(f"SELECT {selected} FROM {table}")
-    else:
-        rows = connection.sql(
-            f"SELECT {selected} FROM {table} WHERE _source_file IN (SELECT unnest($files::VARCHAR[]))",
-            params={"files": source_files},
-        )
-    frame = rows.to_arrow_table().to_pandas(date_as_object=False)
+    relation = connection.sql(f"SELECT {selected} FROM {f'({rows})' if rows else table}", params=params)
+    frame = relation.to_arrow_table().to_pandas(date_as_object=False)
 
     context = gx.get_context(mode="ephemeral")
     batch_definition = (
@@ -173,37 +169,79 @@ def validate_appended(
     """Outcomes on `table` after the rows of `new_files` were added to it, given the outcomes
     `before` on the rows it had; None when a recorded outcome lacks the counts to add to."""
     by_name = {outcome.expectation.name: outcome for outcome in before}
+    params = {"new_files": new_files}
+    new_rows = f"SELECT * FROM {table} WHERE _source_file IN (SELECT unnest($new_files::VARCHAR[]))"
+    (new_count,) = connection.execute(f"SELECT count(*) FROM ({new_rows})", params).fetchall()[0]
+    combined: dict[str, Outcome | None] = {}
     row_level = [e for e in suite.expectations if e.type not in WHOLE_TABLE_TYPES]
-    whole_table = [e for e in suite.expectations if e.type in WHOLE_TABLE_TYPES]
-    combined = {}
-    for outcome in validate_table(connection, suite, table, row_level, new_files) if row_level else []:
+    for outcome in validate_table(connection, suite, table, row_level, new_rows, params) if row_level else []:
         name = outcome.expectation.name
         combined[name] = outcome if outcome.expectation.type in SCHEMA_TYPES else _added(by_name.get(name), outcome)
-        if combined[name] is None:
-            return None
+    for expectation in suite.expectations:
+        previous = by_name.get(expectation.name)
+        if expectation.type == UNIQUENESS and previous is not None and previous.unexpected_count == 0:
+            rows = _rows_sharing_keys(table, expectation, new_rows)
+            (around,) = validate_table(connection, suite, table, [expectation], rows, params)
+            combined[expectation.name] = _unique_with(previous, around, new_count)
+    whole_table = [e for e in suite.expectations if combined.get(e.name) is None and e.type in WHOLE_TABLE_TYPES]
     for outcome in validate_table(connection, suite, table, whole_table) if whole_table else []:
         combined[outcome.expectation.name] = outcome
+    if any(combined.get(expectation.name) is None for expectation in suite.expectations):
+        return None
     return [combined[expectation.name] for expectation in suite.expectations]
+
+
+def _rows_sharing_keys(table: str, expectation: Expectation, new_rows: str) -> str:
+    """SQL: the new rows, and the earlier rows with the key of one of them (pandas, so GX, takes
+    nulls in a key as equal; a key of nulls only is not checked)."""
+    keys = [quoted_column(c) for c in expectation.kwargs["column_list"]]
+    return f"""
+        SELECT * FROM ({new_rows})
+        UNION ALL
+        SELECT t.* FROM {table} t
+        WHERE t._source_file NOT IN (SELECT unnest($new_files::VARCHAR[]))
+          AND NOT ({" AND ".join(f"t.{k} IS NULL" for k in keys)})
+          AND EXISTS (SELECT 1 FROM ({new_rows}) n WHERE {" AND ".join(f"n.{k} IS NOT DISTINCT FROM t.{k}" for k in keys)})
+    """
+
+
+def _counted(expectation: Expectation, elements: int, unexpected: int, missing: int | None, examples: list) -> Outcome:
+    """An outcome from its counts, as GX states it."""
+    # GX counts a percentage of the non-null values where it reports nulls apart.
+    counted = elements - (missing or 0)
+    percent = 100.0 * unexpected / counted if counted else None
+    mostly = expectation.kwargs.get("mostly")
+    success = unexpected == 0 if mostly is None else (counted == 0 or 1 - unexpected / counted >= mostly)
+    return Outcome(
+        expectation=expectation, success=success, element_count=elements, unexpected_count=unexpected,
+        unexpected_percent=percent, examples=examples[:EXAMPLES_SHOWN], missing_count=missing,
+    )
+
+
+def _has_counts(*outcomes: Outcome) -> bool:
+    return all(o.element_count is not None and o.unexpected_count is not None for o in outcomes) and (
+        len({o.missing_count is None for o in outcomes}) == 1
+    )
 
 
 def _added(before: Outcome | None, new: Outcome) -> Outcome | None:
     """A row-level outcome over the rows of both."""
-    if before is None or None in (before.element_count, before.unexpected_count, new.element_count, new.unexpected_count):
+    if before is None or not _has_counts(before, new):
         return None
-    if (before.missing_count is None) != (new.missing_count is None):
-        return None
-    elements = before.element_count + new.element_count
-    unexpected = before.unexpected_count + new.unexpected_count
-    # GX counts a percentage of the non-null values where it reports nulls apart.
     missing = None if new.missing_count is None else before.missing_count + new.missing_count
-    counted = elements - (missing or 0)
-    percent = 100.0 * unexpected / counted if counted else None
-    mostly = new.expectation.kwargs.get("mostly")
-    success = unexpected == 0 if mostly is None else (counted == 0 or 1 - unexpected / counted >= mostly)
-    return Outcome(
-        expectation=new.expectation, success=success, element_count=elements, unexpected_count=unexpected,
-        unexpected_percent=percent, examples=(before.examples + new.examples)[:EXAMPLES_SHOWN], missing_count=missing,
+    return _counted(
+        new.expectation, before.element_count + new.element_count, before.unexpected_count + new.unexpected_count,
+        missing, before.examples + new.examples,
     )
+
+
+def _unique_with(before: Outcome, around: Outcome, new_count: int) -> Outcome | None:
+    """Uniqueness over the whole table: held before, so its only repeats are among `around`
+    (the new rows and the earlier ones sharing their keys, whose keys are not all null)."""
+    if not _has_counts(before, around):
+        return None
+    missing = None if around.missing_count is None else before.missing_count + around.missing_count
+    return _counted(around.expectation, before.element_count + new_count, around.unexpected_count, missing, around.examples)
 
 
 _OUTCOME_FIELDS = ("success", "element_count", "unexpected_count", "unexpected_percent", "examples", "missing_count")

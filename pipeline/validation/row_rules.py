@@ -13,21 +13,11 @@ before a staged row of the same key (it then says so, and the caller splits ever
 
 from __future__ import annotations
 
-import re
-
 import duckdb
 
-from pipeline.validation.suites import Expectation, Suite
+from pipeline.validation.suites import IDENTIFIER, UNIQUENESS, Expectation, Suite, quoted_column
 
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
-UNIQUENESS = "expect_compound_columns_to_be_unique"
 LINEAGE_COLUMNS = ("_source_file", "_sheet", "_row_number", "_file_sha256", "_run_id")
-
-
-def _column(name: str) -> str:
-    if not _IDENTIFIER.match(name):
-        raise ValueError(f"suite column name {name!r} is not a plain identifier")
-    return f'"{name}"'
 
 
 def failure_predicate(expectation: Expectation, parameter: str) -> tuple[str, dict]:
@@ -35,8 +25,8 @@ def failure_predicate(expectation: Expectation, parameter: str) -> tuple[str, di
     kwargs = expectation.kwargs
     kind = expectation.type
     if kind == "expect_column_values_to_not_be_null":
-        return f"{_column(kwargs['column'])} IS NULL", {}
-    column = _column(kwargs["column"])
+        return f"{quoted_column(kwargs['column'])} IS NULL", {}
+    column = quoted_column(kwargs["column"])
     if kind == "expect_column_values_to_be_null":
         return f"{column} IS NOT NULL", {}
     if kind == "expect_column_values_to_be_in_set":
@@ -107,7 +97,7 @@ def flag_rows(
 
 
 def _code(rule: Expectation) -> str:
-    if not _IDENTIFIER.match(rule.reason_code):
+    if not IDENTIFIER.match(rule.reason_code):
         raise ValueError(f"reason code {rule.reason_code!r} is not a plain identifier")
     return rule.reason_code
 
@@ -124,8 +114,8 @@ def _flag_repeats(
     With `staged`, whose rows are each the first of their key, a candidate of a staged key is
     a repeat of that row, provided it comes after it (False otherwise: nothing is flagged).
     """
-    keys = [_column(c) for c in rule.kwargs["column_list"]]
-    order = [_column(c) for c in rule.meta.get("keep_first_by", [])] + ['"_source_file"', '"_row_number"', '"_sheet"']
+    keys = [quoted_column(c) for c in rule.kwargs["column_list"]]
+    order = [quoted_column(c) for c in rule.meta.get("keep_first_by", [])] + ['"_source_file"', '"_row_number"', '"_sheet"']
     window = f"PARTITION BY {', '.join(keys)} ORDER BY {', '.join(order)}"
     columns = list(dict.fromkeys(keys + order))
     eligible = f"""

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 
 from pipeline.config import EXPECTATIONS_DIR
+
+IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+UNIQUENESS = "expect_compound_columns_to_be_unique"
+
+
+def quoted_column(name: str) -> str:
+    """A suite's column name for SQL: only plain identifiers are accepted, and quoted."""
+    if not IDENTIFIER.match(name):
+        raise ValueError(f"suite column name {name!r} is not a plain identifier")
+    return f'"{name}"'
 
 
 @dataclass(frozen=True)
