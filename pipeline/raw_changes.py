@@ -4,7 +4,9 @@ A file's identity is its path under RAW_DATA_DIR and the SHA-256 of its bytes, c
 `pipeline.landing.scan_raw_files` (the same hash the landing assets record), so touching a file
 without changing it is no change, and a rewritten file with new bytes is one. The sensor keeps
 the last seen state as its cursor (JSON of path -> sha256) and derives the run key from the
-digest of the whole state: the same content never gets a second run.
+change, the digests of the state before and after it: a tick evaluated twice (its cursor not
+saved) requests no second run, while content that comes back after another (A, B, then A
+again) is a new change, and gets the run that rebuilds the warehouse from A.
 """
 
 from __future__ import annotations
@@ -38,8 +40,10 @@ def content_digest(files: Mapping[str, str]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def run_key(files: Mapping[str, str]) -> str:
-    return RUN_KEY_PREFIX + content_digest(files)
+def run_key(previous: Mapping[str, str] | None, current: Mapping[str, str]) -> str:
+    """The key of the run for the change from `previous` (None: never looked) to `current`."""
+    change = f"{content_digest(previous or {})}->{content_digest(current)}"
+    return RUN_KEY_PREFIX + hashlib.sha256(change.encode("ascii")).hexdigest()
 
 
 @dataclass(frozen=True)

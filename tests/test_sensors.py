@@ -1,4 +1,4 @@
-"""raw_files_sensor: a run per distinct content of the raw folder, nothing for an mtime change."""
+"""raw_files_sensor: a run per change of the raw folder's content, nothing for an mtime change."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def test_sensor_is_defined_for_the_refresh_job():
 
 
 def test_new_changed_removed_and_restored_content(raw_dir):
-    # First tick: every file is new, one run keyed by the content digest.
+    # First tick: every file is new, one run keyed by the change.
     first, cursor = tick(raw_dir, None)
     assert len(first.run_requests) == 1
     first_key = first.run_requests[0].run_key
@@ -87,14 +87,21 @@ def test_new_changed_removed_and_restored_content(raw_dir):
     removed, cursor = tick(raw_dir, cursor)
     assert len(removed.run_requests) == 1
     assert removed.run_requests[0].tags["raw/changes"] == "0 new, 0 changed, 1 removed"
-    assert removed.run_requests[0].run_key not in {first_key, changed_key}
+    removed_key = removed.run_requests[0].run_key
+    assert removed_key not in {first_key, changed_key}
 
-    # The original content is back: the request carries the first run's key, so Dagster's
-    # sensor daemon, which never launches a second run for a run key the sensor already used,
-    # does not build the same content twice.
+    # The original content is back: the warehouse holds the content without the file, so this
+    # is a change that needs its own run, although the folder looked like this before.
     spending.write_bytes(original_bytes)
+    before_restore = cursor
     restored, cursor = tick(raw_dir, cursor)
-    assert [request.run_key for request in restored.run_requests] == [first_key]
+    assert len(restored.run_requests) == 1
+    restored_key = restored.run_requests[0].run_key
+    assert restored_key not in {first_key, changed_key, removed_key}
+    # The same tick evaluated again (its cursor was not saved) asks for the same run, which
+    # Dagster's sensor daemon launches once per run key.
+    again, _ = tick(raw_dir, before_restore)
+    assert [request.run_key for request in again.run_requests] == [restored_key]
 
 
 def test_lock_hidden_and_foreign_files_are_ignored(raw_dir):
@@ -134,10 +141,14 @@ def test_unreadable_cursor_counts_as_first_look(raw_dir):
     assert len(result.run_requests) == 1
 
 
-def test_run_key_depends_on_paths_and_contents_only():
+def test_run_key_depends_on_the_states_before_and_after_only():
     files = {"a/x.csv": "1" * 64, "b/y.xlsx": "2" * 64}
-    assert raw_changes.run_key(files) == raw_changes.run_key(dict(reversed(list(files.items()))))
-    assert raw_changes.run_key(files) != raw_changes.run_key({**files, "a/x.csv": "3" * 64})
-    assert raw_changes.run_key(files) != raw_changes.run_key({"a/z.csv": "1" * 64, "b/y.xlsx": "2" * 64})
+    other = {**files, "a/x.csv": "3" * 64}
+    assert raw_changes.run_key(None, files) == raw_changes.run_key({}, dict(reversed(list(files.items()))))
+    assert raw_changes.run_key(None, files) != raw_changes.run_key(None, other)
+    assert raw_changes.run_key(None, files) != raw_changes.run_key(None, {"a/z.csv": "1" * 64, "b/y.xlsx": "2" * 64})
+    # There and back again: two changes, two keys, neither the first look's.
+    keys = {raw_changes.run_key(None, files), raw_changes.run_key(files, other), raw_changes.run_key(other, files)}
+    assert len(keys) == 3
     changes = raw_changes.compare(files, {"a/x.csv": "9" * 64, "c/z.csv": "0" * 64})
     assert (changes.added, changes.changed, changes.removed) == (("c/z.csv",), ("a/x.csv",), ("b/y.xlsx",))

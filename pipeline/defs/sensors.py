@@ -2,8 +2,9 @@
 
 `raw_files_sensor` looks at RAW_DATA_DIR every minute and compares the content hash of every
 raw file with its cursor (path -> SHA-256, see pipeline/raw_changes.py). New, changed or
-removed content requests a `refresh_warehouse` run keyed by the digest of the whole content,
-so the same content never gets a second run; a touched but unchanged file is no change.
+removed content requests a `refresh_warehouse` run keyed by the change (the content digests
+before and after it), so a tick evaluated twice gets one run, and content that comes back
+after another is rebuilt; a touched but unchanged file is no change.
 
 `alert_on_run_failure` reacts to any failed run of this code location: it names the failed
 steps, the failed checks with the rule they enforce, rejected files and whether the
@@ -28,7 +29,7 @@ REFRESH_JOB = "refresh_warehouse"
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Requests a refresh when raw files are added, changed (by content) or removed; "
-    "one run per distinct content of the raw folder.",
+    "one run per change of the raw folder's content.",
 )
 def raw_files_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
     raw_root = warehouse.settings().raw_data_dir
@@ -41,7 +42,7 @@ def raw_files_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseRe
     changes = raw_changes.compare(previous, current)
     if not changes:
         return dg.SkipReason(f"raw files unchanged ({len(current)} files, content {raw_changes.content_digest(current)[:12]})")
-    key = raw_changes.run_key(current)
+    key = raw_changes.run_key(previous, current)
     context.log.info(f"raw files changed: {changes.summary()}; requesting run {key}")
     return dg.SensorResult(
         run_requests=[
