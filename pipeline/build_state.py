@@ -59,7 +59,7 @@ def source_code(*modules) -> str:
     return "\n".join(Path(module.__file__).read_text(encoding="utf-8") for module in modules)
 
 
-def _exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+def table_exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return bool(
         connection.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ? AND NOT temporary",
@@ -77,7 +77,7 @@ def _content_version(connection: duckdb.DuckDBPyConnection, schema: str, table: 
 
 def table_version(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> str | None:
     """The table's version, or None when it is unknown (not built yet, or by older code)."""
-    if not _exists(connection, schema, table):
+    if not table_exists(connection, schema, table):
         return None
     if schema == "landing" and table in SOURCES_BY_NAME:
         # The rows of landing.<source> are those of its loaded files, as parsed when loaded.
@@ -127,7 +127,7 @@ def is_current(connection: duckdb.DuckDBPyConnection, tables: Iterable[tuple[str
         return False
     ensure(connection)
     return all(
-        _exists(connection, schema, table) and table_version(connection, schema, table) == fingerprint
+        table_exists(connection, schema, table) and table_version(connection, schema, table) == fingerprint
         for schema, table in tables
     )
 
@@ -171,3 +171,25 @@ def record_outcome(
             f"INSERT INTO {STATE_TABLE} VALUES (?, ?, ?, ?, ?)",
             [name, fingerprint, run_id, datetime.now(timezone.utc), json.dumps(outcome, ensure_ascii=False)],
         )
+
+
+def _appended_name(schema: str, table: str) -> str:
+    return f"{schema}.{table}:appended"
+
+
+def record_appended(
+    connection: duckdb.DuckDBPyConnection, schema: str, table: str, version: str | None, from_version: str | None,
+    files: list[str], run_id: str,
+) -> None:
+    """The table, now at `version`, was `from_version` plus the rows of `files` (None: forget)."""
+    outcome = {"from_version": from_version, "files": files}
+    record_outcome(connection, _appended_name(schema, table), version if from_version else None, outcome, run_id)
+
+
+def last_extension(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> tuple[str, list[str]] | None:
+    """(its version before, the source files whose rows were added) when the table's current
+    version came from extending it; else None."""
+    recorded = recorded_outcome(connection, _appended_name(schema, table), table_version(connection, schema, table))
+    if recorded is None or recorded[0]["from_version"] is None:
+        return None
+    return recorded[0]["from_version"], recorded[0]["files"]

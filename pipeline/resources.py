@@ -14,6 +14,7 @@ import duckdb
 
 from pipeline.config import Settings
 from pipeline.pii import set_hash_key
+from pipeline.sql_functions import define_macros
 
 # How long a step waits for another process's hold on the build database. The duckdb_build pool
 # normally keeps writers apart; this covers the moment it cannot, e.g. two runs that start
@@ -59,6 +60,7 @@ class WarehouseResource(dg.ConfigurableResource):
         connection = _connect_when_free(database, {"memory_limit": settings.duckdb_memory_limit})
         try:
             set_hash_key(connection, settings.pii_key_file)
+            define_macros(connection)
             yield connection
         finally:
             connection.close()

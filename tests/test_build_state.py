@@ -171,6 +171,9 @@ def test_a_new_ledger_is_split_and_checked_on_its_own_rows(refreshes):
     _, _, new_ledger, scratch, *_, snapshots = refreshes
     assert _build_mode(new_ledger, "staging/spending") == "appended"
     assert _build_mode(new_ledger, "audit/quarantine_spending") == "appended"
+    # The ledger fact takes the new file's rows too; what aggregates it is rebuilt.
+    assert _build_mode(new_ledger, "core/fct_spending") == "appended"
+    assert _build_mode(new_ledger, "marts/cluster_outcomes") == "rebuilt"
     assert _build_mode(scratch, "staging/spending") == "rebuilt"
     # The repeated document is quarantined as a repeat of the staged row, with its raw values.
     [(message, raw_values)] = snapshots["new_ledger_quarantine"]
@@ -185,6 +188,7 @@ def test_a_backfilled_row_before_a_staged_one_splits_everything_again(refreshes)
     *_, backfilled, backfilled_scratch, _ = refreshes
     assert backfilled.result.success
     assert _build_mode(backfilled, "staging/spending") == "rebuilt"
+    assert _build_mode(backfilled, "core/fct_spending") == "rebuilt"
     # The staged document of 2565_09 now repeats the back-filled row, which comes first.
     (duplicate_of,) = backfilled.query(
         "SELECT duplicate_of FROM audit.quarantine_spending WHERE source_file = 'spending/spending_2565_09.csv' "

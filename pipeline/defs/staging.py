@@ -16,7 +16,7 @@ from importlib.metadata import version
 
 import dagster as dg
 
-from pipeline import build_state, pii
+from pipeline import build_state, pii, sql_functions
 from pipeline.config import SQL_DIR
 from pipeline.contract import SOURCES, Source
 from pipeline.metadata import BUILD_POOL, table_metadata
@@ -38,11 +38,6 @@ def _files_record(source: Source) -> str:
     return f"staging.{source.name}:files"
 
 
-def _appended_record(source: Source) -> str:
-    """build_state name of the last extension of the staged table: from which version, by which files."""
-    return f"staging.{source.name}:appended"
-
-
 def _new_files(recorded: tuple[object, str] | None, loaded: list[str]) -> list[str]:
     """Source files landed since the recorded split, when that is the only change; else []."""
     if recorded is None:
@@ -61,7 +56,7 @@ def staging_asset(source: Source) -> dg.AssetsDefinition:
     deps = [dg.AssetKey(list(reference)) for reference in model.references]
     outputs = [("staging", source.name), ("audit", f"quarantine_{source.name}")]
     code = build_state.digest(
-        "validate", model.sql, suite_text(source.name), build_state.source_code(row_rules, pii, sys.modules[__name__])
+        "validate", model.sql, suite_text(source.name), build_state.source_code(row_rules, pii, sql_functions, sys.modules[__name__])
     )
 
     @dg.multi_asset(
@@ -103,8 +98,8 @@ def staging_asset(source: Source) -> dg.AssetsDefinition:
                 new_files = _new_files(build_state.recorded_outcome(connection, _files_record(source), base), loaded)
                 # Forgotten first: a step that stops half-way leaves tables of unknown version.
                 build_state.record(connection, outputs, None, context.run_id)
-                for record in (_files_record(source), _appended_record(source)):
-                    build_state.record_outcome(connection, record, None, None, context.run_id)
+                build_state.record_outcome(connection, _files_record(source), None, None, context.run_id)
+                build_state.record_appended(connection, "staging", source.name, None, None, [], context.run_id)
                 # A view: the candidate rows are materialised once, in split_rows. Raw values are
                 # left out there (most rows are staged, which never carry them) and joined to the
                 # quarantined rows afterwards.
@@ -122,9 +117,8 @@ def staging_asset(source: Source) -> dg.AssetsDefinition:
                     staging_table, quarantine_table = f"staging.{source.name}", f"audit.quarantine_{source.name}"
                     if append_rows(connection, suite, "candidates", staging_table, quarantine_table) is not None:
                         mode = "appended"
-                        build_state.record_outcome(
-                            connection, _appended_record(source), inputs,
-                            {"from_version": previous_version, "files": new_files}, context.run_id,
+                        build_state.record_appended(
+                            connection, "staging", source.name, inputs, previous_version, new_files, context.run_id
                         )
                     else:
                         context.log.info(
@@ -178,17 +172,14 @@ def suite_checks(source: Source) -> dg.AssetChecksDefinition:
     def _outcomes(connection) -> list:
         """The suite's outcomes on the staged table: when it was only extended since outcomes
         were recorded, the added rows' outcomes combined with those."""
-        version = build_state.table_version(connection, "staging", source.name)
-        appended = build_state.recorded_outcome(connection, _appended_record(source), version)
-        if appended is not None and appended[0]["from_version"] is not None:
-            before = build_state.fingerprint_of_versions(
-                connection, code, {("staging", source.name): appended[0]["from_version"]}
-            )
+        extension = build_state.last_extension(connection, "staging", source.name)
+        if extension is not None:
+            version_before, new_files = extension
+            before = build_state.fingerprint_of_versions(connection, code, {("staging", source.name): version_before})
             recorded = build_state.recorded_outcome(connection, f"gx_{source.name}", before)
             if recorded is not None:
                 combined = validate_appended(
-                    connection, suite, f"staging.{source.name}", appended[0]["files"],
-                    outcomes_from_json(suite, recorded[0]),
+                    connection, suite, f"staging.{source.name}", new_files, outcomes_from_json(suite, recorded[0])
                 )
                 if combined is not None:
                     return combined

@@ -2,6 +2,9 @@
 -- posted in the next year stays with its budget year). Executed spend = disbursements +
 -- refunds (refunds negative); commitments are kept apart and never added to them. A payee's
 -- name and tax ID are kept only where the payee is a juristic person (tax ID starting with 0).
+
+-- incremental: staging.spending, source_file
+-- Not sorted: ordering 11 M ledger lines took as long as writing them (scale 1000); queries order.
 SELECT s.budget_fiscal_year AS fiscal_year, s.budget_fiscal_year - 543 AS fiscal_year_ce,
        s.posted_on,
        CASE WHEN month(s.posted_on) >= 10 THEN year(s.posted_on) + 544 ELSE year(s.posted_on) + 543 END
@@ -16,6 +19,5 @@ SELECT s.budget_fiscal_year AS fiscal_year, s.budget_fiscal_year - 543 AS fiscal
             THEN s.payee_tax_id END AS payee_tax_id_juristic,
        s.beneficiary_enterprise_key,
        s._source_file AS source_file, s._row_number AS source_row
--- Not sorted: ordering 11 M ledger lines took as long as writing them (scale 1000); queries order.
 FROM staging.spending s
 LEFT JOIN core.dim_cluster c ON c.fiscal_year = s.budget_fiscal_year AND c.cluster_code = s.cluster_code

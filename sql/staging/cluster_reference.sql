@@ -8,12 +8,12 @@ WITH plans AS (
 references_ AS (
     SELECT fiscal_year, cluster_code AS reference_key, cluster_code, 'code' AS referred_by FROM plans
     UNION ALL
-    SELECT fiscal_year, regexp_replace(lower(replace(cluster_name_th, 'คลัสเตอร์', '')), '\s+', '', 'g'),
+    SELECT fiscal_year, cluster_name_key(cluster_name_th),
            cluster_code, 'name'
     FROM plans WHERE cluster_name_th IS NOT NULL
     UNION ALL
     SELECT this_year.fiscal_year,
-           regexp_replace(lower(replace(last_year.cluster_name_th, 'คลัสเตอร์', '')), '\s+', '', 'g'),
+           cluster_name_key(last_year.cluster_name_th),
            this_year.cluster_code, 'earlier_name'
     FROM plans this_year
     JOIN plans last_year

@@ -25,7 +25,7 @@ FROM landing.outcomes o
 LEFT JOIN staging.cluster_reference ref
   ON ref.fiscal_year = o.fiscal_year
  AND ref.reference_key = CASE WHEN o.cluster_ref_is_code THEN o.cluster_ref
-                              ELSE regexp_replace(lower(replace(o.cluster_ref, 'คลัสเตอร์', '')), '\s+', '', 'g') END
+                              ELSE cluster_name_key(o.cluster_ref) END
 LEFT JOIN registered by_tax_id
   ON by_tax_id.fiscal_year = o.fiscal_year AND by_tax_id.reference = o.enterprise_ref
 LEFT JOIN registered by_community_code

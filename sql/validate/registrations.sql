@@ -21,5 +21,5 @@ FROM landing.registrations r
 LEFT JOIN staging.cluster_reference ref
   ON ref.fiscal_year = r.fiscal_year
  AND ref.reference_key = CASE WHEN r.cluster_ref_is_code THEN r.cluster_ref
-                              ELSE regexp_replace(lower(replace(r.cluster_ref, 'คลัสเตอร์', '')), '\s+', '', 'g') END
+                              ELSE cluster_name_key(r.cluster_ref) END
 WHERE r._row_kind = 'data'

@@ -15,5 +15,5 @@ FROM landing.spending s
 LEFT JOIN staging.cluster_reference ref
   ON ref.fiscal_year = s.budget_fiscal_year
  AND ref.reference_key = CASE WHEN s.cluster_ref_is_code THEN s.cluster_ref
-                              ELSE regexp_replace(lower(replace(s.cluster_ref, 'คลัสเตอร์', '')), '\s+', '', 'g') END
+                              ELSE cluster_name_key(s.cluster_ref) END
 WHERE s._row_kind = 'data'

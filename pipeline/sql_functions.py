@@ -1,0 +1,18 @@
+"""SQL macros shared by the build's SQL files, defined on every build connection.
+
+They are temporary (session) macros, so the published warehouse carries none of them; the
+personal-ID hash `enterprise_key` is defined by pipeline/pii.py, with its key.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+
+def define_macros(connection: duckdb.DuckDBPyConnection) -> None:
+    # How free text names a cluster, for matching a name to the year's plan: without the word
+    # "คลัสเตอร์" (cluster) that offices add or leave out, without spaces, in lower case.
+    connection.execute(
+        "CREATE OR REPLACE TEMP MACRO cluster_name_key(name) AS "
+        r"regexp_replace(lower(replace(name, 'คลัสเตอร์', '')), '\s+', '', 'g')"
+    )
