@@ -270,6 +270,51 @@ def test_formula_and_markup_in_the_data_are_neutralised_and_escaped(sample_wareh
     assert '=HYPERLINK("http://example.invalid","คลิก")' not in names
 
 
+def test_a_programme_of_many_clusters_charts_the_ends_of_its_rankings(sample_warehouse, tmp_path):
+    """Hundreds of clusters in a year: each per-cluster chart draws the 20 highest and 20 lowest,
+    the table lists the first CLUSTERS_LISTED, and the report says where the rest are."""
+    from pipeline.report import charts, render
+    from pipeline.report.data import read_report_data
+
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(sample_warehouse.warehouse_path, copy)
+    connection = duckdb.connect(os.fspath(copy))
+    connection.execute(
+        "INSERT INTO marts.cluster_outcomes SELECT c.* REPLACE (c.cluster_code || '-' || copy AS cluster_code) "
+        "FROM marts.cluster_outcomes c, range(1, 20) AS copies(copy) WHERE c.fiscal_year = 2565"
+    )
+    (many,) = connection.execute("SELECT count(*) FROM marts.cluster_outcomes WHERE fiscal_year = 2565").fetchall()[0]
+    (few,) = connection.execute("SELECT count(*) FROM marts.cluster_outcomes WHERE fiscal_year = 2564").fetchall()[0]
+    data = read_report_data(connection)
+    connection.close()
+    assert many > render.CLUSTERS_LISTED > charts.CLUSTERS_CHARTED >= few
+
+    def bars(figure) -> list[str]:
+        return [label for trace in figure.data for label in trace.y]
+
+    # Each chart draws its clusters (value per baht: those with executed spend), up to the cap.
+    drawable = {charts.value_per_baht_chart: pl.col("value_per_baht").is_not_null(), charts.utilisation_chart: pl.lit(True)}
+    for chart, drawn_rows in drawable.items():
+        for fiscal_year in (2564, 2565):
+            clusters = data.clusters.filter(pl.col("fiscal_year") == fiscal_year, drawn_rows).height
+            assert (clusters > charts.CLUSTERS_CHARTED) == (fiscal_year == 2565)
+            assert len(bars(chart(data.clusters, fiscal_year))) == min(clusters, charts.CLUSTERS_CHARTED)
+    # The ends of the ranking: the best and the worst value per baht are both drawn.
+    ranked = data.clusters.filter(pl.col("fiscal_year") == 2565, pl.col("value_per_baht").is_not_null()).sort(
+        "value_per_baht", descending=True
+    )
+    drawn = bars(charts.value_per_baht_chart(data.clusters, 2565))
+    assert drawn[0].endswith(ranked.row(0, named=True)["cluster_code"])
+    assert drawn[-1].endswith(ranked.row(-1, named=True)["cluster_code"])
+
+    rendered = render.build_report(copy, tmp_path / "report.html")
+    html = rendered.path.read_text(encoding="utf-8")
+    assert 'data-testid="charted-ends-2565"' in html and 'data-testid="charted-ends-2564"' not in html
+    assert f"the first {render.CLUSTERS_LISTED} here" in html
+    table_2565 = html.split(f"All {many:,} clusters of")[1].split("</table>")[0]
+    assert table_2565.count("<tr>") == render.CLUSTERS_LISTED + 1  # and the header
+
+
 # --- in a browser ------------------------------------------------------------------------------
 
 

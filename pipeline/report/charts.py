@@ -25,6 +25,9 @@ UTILISATION_BANDS = {  # band -> colour
 NAME_CHARACTERS = 30
 CLUSTER_WORD = "คลัสเตอร์"  # "cluster": most names start with it, the axis does not need it
 BAR_HEIGHT = 24
+# Clusters drawn in a per-cluster chart: the ends of the ranking. Thousands of bars (a programme
+# far larger than today's 34 clusters) would be unreadable and weigh tens of megabytes.
+CLUSTERS_CHARTED = 40
 
 
 def _style(fig: go.Figure, height: int) -> go.Figure:
@@ -56,8 +59,16 @@ def cluster_labels(clusters: pl.DataFrame) -> pl.Expr:
     return pl.format("{} · {}", short, pl.col("cluster_code")).alias("label")
 
 
+def ranking_ends(ranked: pl.DataFrame) -> pl.DataFrame:
+    """The first and last CLUSTERS_CHARTED / 2 rows of a ranked frame, when it has more."""
+    if ranked.height <= CLUSTERS_CHARTED:
+        return ranked
+    half = CLUSTERS_CHARTED // 2
+    return pl.concat([ranked.head(half), ranked.tail(half)])
+
+
 def value_per_baht_chart(clusters: pl.DataFrame, fiscal_year: int) -> go.Figure | None:
-    frame = (
+    frame = ranking_ends(
         clusters.filter(pl.col("fiscal_year") == fiscal_year, pl.col("value_per_baht").is_not_null())
         .with_columns(cluster_labels(clusters), pl.col("region_en").fill_null("unknown"))
         .sort("value_per_baht", descending=True)
@@ -86,7 +97,7 @@ def value_per_baht_chart(clusters: pl.DataFrame, fiscal_year: int) -> go.Figure 
 
 def utilisation_chart(clusters: pl.DataFrame, fiscal_year: int) -> go.Figure | None:
     utilisation = pl.col("utilisation_pct")
-    frame = (
+    frame = ranking_ends(
         clusters.filter(pl.col("fiscal_year") == fiscal_year)
         .with_columns(
             cluster_labels(clusters),

@@ -31,6 +31,8 @@ from pipeline.report.format import (
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "programme_report.html.j2"
 BANGKOK = ZoneInfo("Asia/Bangkok")
+# Rows of the per-year cluster table; a larger programme's full list is in the exports.
+CLUSTERS_LISTED = 500
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,9 @@ def render_report(data: ReportData, *, source: str, published_at: datetime | Non
         rollup={row["fiscal_year"]: row for row in data.rollup.to_dicts()},
         clusters=data.clusters.to_dicts(),
         cluster_years=data.clusters.get_column("fiscal_year").unique().sort().to_list(),
+        clusters_per_year=dict(data.clusters.group_by("fiscal_year").len().iter_rows()),
+        clusters_charted=charts.CLUSTERS_CHARTED,
+        clusters_listed=CLUSTERS_LISTED,
         channels=data.channels.to_dicts(),
         regions=data.regions.to_dicts(),
         province_years=sorted(set(data.provinces.get_column("fiscal_year").to_list())),
