@@ -17,7 +17,7 @@
    numbers), as % of the full refresh. The tables after (a) are compared with those after the
    full refresh (a checksum per table): an unchanged refresh must give identical tables.
 
-Results go to `.bench/results/<time>-scale-<N>.json`; a summary and a Markdown row for
+Results go to `.bench/results/<time>-scale-<N>.json` (BENCH_DIR moves `.bench`); a summary and a Markdown row for
 docs/performance.md are printed.
 """
 
@@ -40,7 +40,8 @@ import polars as pl
 
 from pipeline.config import PROJECT_ROOT, REFERENCE_DIR
 
-BENCH_DIR = PROJECT_ROOT / ".bench"
+# Data, results and work folders; BENCH_DIR moves them (the tests run the benchmark elsewhere).
+BENCH_DIR = Path(os.environ.get("BENCH_DIR") or PROJECT_ROOT / ".bench")
 DATA_DIR = BENCH_DIR / "data"
 RESULTS_DIR = BENCH_DIR / "results"
 WORK_DIR = BENCH_DIR / "work"
@@ -499,24 +500,24 @@ def summary(results: dict) -> str:
 
 
 def markdown_row(results: dict) -> str:
+    """A row of the results table in docs/performance.md (same columns, same order)."""
     m, full = results["machine"], results["full"]
+    no_change, one_month = results.get("no_change"), results.get("one_new_month")
     cells = [
         results["date"][:10],
-        f"{m['nproc']} cores, {m['ram_gb']:.0f} GB, load {full['load_before'][0]}",
+        m["commit"],
         str(results["scale"]),
         f"{full['rows_landed']:,}",
         f"{full['wall_seconds']:.1f}",
         f"{full['peak_rss_mb'] / 1024:.2f}",
         f"{full['rows_per_second']:,}",
-        f"{results['floor']['seconds']:.1f}" if "floor" in results else "-",
-        f"{results['ratio_to_floor']:.1f}" if "floor" in results else "-",
-        f"{results['no_change']['wall_seconds']:.1f} ({results['no_change']['beyond_startup_seconds']:.1f})"
-        if "no_change" in results
-        else "-",
-        f"{results['one_new_month']['wall_seconds']:.1f} ({results['one_new_month']['pct_of_full']:.0f} %)"
-        if "one_new_month" in results
-        else "-",
-        m["commit"],
+        f"{results['floor']['seconds']:.2f}" if "floor" in results else "–",
+        f"{results['ratio_to_floor']:.1f}" if "floor" in results else "–",
+        f"{no_change['wall_seconds']:.1f} ({no_change['beyond_startup_seconds']:.1f}; {no_change['pct_of_full']:.0f} %)"
+        if no_change
+        else "–",
+        f"{one_month['wall_seconds']:.1f} ({one_month['pct_of_full']:.0f} %)" if one_month else "–",
+        f"{full['load_before'][0]:.1f}",
     ]
     return "| " + " | ".join(cells) + " |"
 
