@@ -24,6 +24,7 @@ import polars as pl
 from pipeline.contract import Source
 from pipeline.ingest import FileRejected, RawRead, normalise, read_raw_file
 from pipeline.ingest.read import LINEAGE_COLUMNS, raw_cell_columns
+from pipeline.processes import process_running
 
 RAW_FILE_SUFFIXES = {".csv", ".xlsx"}
 SPILL_PREFIX = ".landing-spill-"
@@ -281,18 +282,8 @@ def remove_stale_spills(folder: Path) -> None:
     """Spill folders of landing processes that no longer run (killed mid-landing)."""
     for stale in folder.glob(f"{SPILL_PREFIX}*"):
         pid = stale.name.removeprefix(SPILL_PREFIX).split("-")[0]
-        if pid.isdigit() and not _process_running(int(pid)):
+        if pid.isdigit() and not process_running(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
-
-
-def _process_running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _record_file(connection, source: Source, values: dict) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.config import Settings
+from pipeline.processes import process_running
 
 
 class PublishError(RuntimeError):
@@ -69,13 +70,7 @@ def _candidate_path(warehouse_path: Path) -> Path:
 def _process_alive(pid: int) -> bool:
     if pid == os.getpid():
         return False  # a leftover under our own (reused) pid: not in flight, we write it now
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return process_running(pid)
 
 
 def remove_stale_partials(warehouse_path: Path) -> list[Path]:

@@ -31,6 +31,12 @@ class SqlModel:
     sql: str
 
     @property
+    def select(self) -> str:
+        """The statement, to run or to wrap as a subquery: without its final semicolon, and
+        ending in a newline so that a trailing comment cannot swallow what follows."""
+        return self.sql.rstrip().rstrip(";") + "\n"
+
+    @property
     def references(self) -> list[tuple[str, str]]:
         found = {m.groups() for m in _TABLE_REFERENCE.finditer(_strip_comments(self.sql))}
         found.discard((self.schema, self.table))

@@ -44,7 +44,6 @@ def _files_to_add(connection, model: SqlModel, code: str) -> tuple[list[str] | N
 def model_asset(model: SqlModel) -> dg.AssetsDefinition:
     output = [(model.schema, model.table)]
     code = build_state.digest("model", model.sql, build_state.source_code(pii, sql_functions, sys.modules[__name__]))
-    select = model.sql.rstrip().rstrip(";")
 
     @dg.asset(
         key=[model.schema, model.table],
@@ -72,18 +71,15 @@ def model_asset(model: SqlModel) -> dg.AssetsDefinition:
                 if model.incremental:
                     build_state.record_outcome(connection, _base_record(model), None, None, context.run_id)
                 if new_files:
-                    connection.execute(
-                        "CREATE OR REPLACE TEMP TABLE new_source_files AS SELECT unnest(?::VARCHAR[]) AS source_file",
-                        [new_files],
-                    )
                     # The column name comes from the model's own SQL file (checked as an identifier).
                     connection.execute(
-                        f"INSERT INTO {model.schema}.{model.table} BY NAME SELECT * FROM ({select}\n) "
-                        f"WHERE {model.incremental[1]} IN (SELECT source_file FROM new_source_files)"
+                        f"INSERT INTO {model.schema}.{model.table} BY NAME SELECT * FROM ({model.select}) "
+                        f"WHERE {model.incremental[1]} IN (SELECT unnest(?::VARCHAR[]))",
+                        [new_files],
                     )
                     mode = "appended"
                 else:
-                    connection.execute(f"CREATE OR REPLACE TABLE {model.schema}.{model.table} AS {select}")
+                    connection.execute(f"CREATE OR REPLACE TABLE {model.schema}.{model.table} AS {model.select}")
                 build_state.record(connection, output, inputs, context.run_id)
                 if model.incremental:
                     build_state.record_outcome(

@@ -100,22 +100,18 @@ def staging_asset(source: Source) -> dg.AssetsDefinition:
                 build_state.record(connection, outputs, None, context.run_id)
                 build_state.record_outcome(connection, _files_record(source), None, None, context.run_id)
                 build_state.record_appended(connection, "staging", source.name, None, None, [], context.run_id)
-                # A view: the candidate rows are materialised once, in split_rows. Raw values are
-                # left out there (most rows are staged, which never carry them) and joined to the
-                # quarantined rows afterwards.
-                candidates = f"SELECT * REPLACE (NULL::VARCHAR AS _raw_values) FROM ({model.sql.rstrip().rstrip(';')})"
+                staging_table, quarantine_table = f"staging.{source.name}", f"audit.quarantine_{source.name}"
+                # Raw values are left out of the candidates (most rows are staged, which never
+                # carry them) and joined to the quarantined rows afterwards.
+                candidates = f"SELECT * REPLACE (NULL::VARCHAR AS _raw_values) FROM ({model.select})"
                 if new_files:
-                    # (A view cannot take parameters: the file names go in a table.)
+                    # The new files' rows, computed once for the several statements of the split.
                     connection.execute(
-                        "CREATE OR REPLACE TEMP TABLE new_source_files AS SELECT unnest(?::VARCHAR[]) AS source_file",
+                        f"CREATE OR REPLACE TEMP TABLE new_candidates AS {candidates} "
+                        "WHERE _source_file IN (SELECT unnest(?::VARCHAR[]))",
                         [new_files],
                     )
-                    connection.execute(
-                        f"CREATE OR REPLACE TEMP VIEW candidates AS {candidates} "
-                        "WHERE _source_file IN (SELECT source_file FROM new_source_files)"
-                    )
-                    staging_table, quarantine_table = f"staging.{source.name}", f"audit.quarantine_{source.name}"
-                    if append_rows(connection, suite, "candidates", staging_table, quarantine_table) is not None:
+                    if append_rows(connection, suite, "new_candidates", staging_table, quarantine_table) is not None:
                         mode = "appended"
                         build_state.record_appended(
                             connection, "staging", source.name, inputs, previous_version, new_files, context.run_id
@@ -124,10 +120,12 @@ def staging_asset(source: Source) -> dg.AssetsDefinition:
                         context.log.info(
                             f"{source.name}: a new row comes before a staged row of its key; all rows are split again"
                         )
+                    connection.execute("DROP TABLE new_candidates")
                 if mode == "rebuilt":
+                    # A view: all candidate rows are materialised once, in split_rows.
                     connection.execute(f"CREATE OR REPLACE TEMP VIEW candidates AS {candidates}")
-                    split_rows(connection, suite, "candidates", f"staging.{source.name}", f"audit.quarantine_{source.name}")
-                    attach_raw_values(connection, source.name, f"audit.quarantine_{source.name}")
+                    split_rows(connection, suite, "candidates", staging_table, quarantine_table)
+                    attach_raw_values(connection, source.name, quarantine_table)
                 build_state.record(connection, outputs, inputs, context.run_id)
                 build_state.record_outcome(connection, _files_record(source), base, loaded, context.run_id)
             (quarantined,) = connection.execute(f"SELECT count(*) FROM audit.quarantine_{source.name}").fetchall()[0]
