@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,6 +43,44 @@ def project_environment(raw_dir: Path, work_dir: Path) -> Iterator[dict[str, Pat
                 os.environ[name] = value
 
 
+def dagster_cli_environment(tmp_path: Path) -> tuple[dict[str, str], dict[str, Path]]:
+    """The environment of `dagster` CLI processes on a copy of the committed sample: a
+    DAGSTER_HOME with the project's dagster.yaml, and every folder of the project's settings under
+    `tmp_path`. Returns the environment and its paths."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE_RAW_DIR, raw)
+    paths = {
+        "DAGSTER_HOME": home,
+        "RAW_DATA_DIR": raw,
+        "WAREHOUSE_PATH": tmp_path / "warehouse" / "cluster_programme.duckdb",
+        "BUILD_DIR": tmp_path / "build",
+        "PII_KEY_FILE": tmp_path / "secrets" / "pii_hash.key",
+        "REPORTS_DIR": tmp_path / "reports",
+    }
+    env = {
+        **os.environ,
+        **{name: os.fspath(path) for name, path in paths.items()},
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    return env, paths
+
+
+def query_read_only(database: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of a query on a warehouse file opened read-only, as an analyst opens it."""
+    connection = duckdb.connect(os.fspath(database), read_only=True)
+    try:
+        return connection.execute(sql, params or []).fetchall()
+    finally:
+        connection.close()
+
+
+def fiscal_year_rollup(database: Path) -> list[tuple]:
+    return query_read_only(database, "SELECT * FROM marts.fiscal_year_rollup ORDER BY fiscal_year")
+
+
 def run_refresh(instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
     from pipeline.definitions import defs
 
@@ -56,11 +95,7 @@ class Materialised:
     build_database: Path
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        connection = duckdb.connect(os.fspath(self.warehouse_path), read_only=True)
-        try:
-            return connection.execute(sql, params or []).fetchall()
-        finally:
-            connection.close()
+        return query_read_only(self.warehouse_path, sql, params)
 
     def frame(self, sql: str, params: list | None = None):
         connection = duckdb.connect(os.fspath(self.warehouse_path), read_only=True)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -29,7 +28,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from conftest import SAMPLE_RAW_DIR
+from conftest import dagster_cli_environment
 from pipeline.config import PROJECT_ROOT
 from pipeline.metadata import BUILD_POOL
 
@@ -80,22 +79,8 @@ def test_every_step_of_the_refresh_is_in_the_build_pool():
 
 @pytest.mark.slow
 def test_two_overlapping_refreshes_take_turns_and_both_succeed(tmp_path, sample_warehouse):
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
-    raw = tmp_path / "raw"
-    shutil.copytree(SAMPLE_RAW_DIR, raw)
-    warehouse = tmp_path / "warehouse" / "cluster_programme.duckdb"
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
-        "RAW_DATA_DIR": str(raw),
-        "WAREHOUSE_PATH": str(warehouse),
-        "BUILD_DIR": str(tmp_path / "build"),
-        "PII_KEY_FILE": str(tmp_path / "secrets" / "pii_hash.key"),
-        "REPORTS_DIR": str(tmp_path / "reports"),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
-    }
+    env, paths = dagster_cli_environment(tmp_path)
+    home, warehouse = paths["DAGSTER_HOME"], paths["WAREHOUSE_PATH"]
     # The instance's storage, and the pool's limit (which Dagster creates on first use), are
     # created once here, as a first refresh would: two runs creating them at the same moment race.
     with dg.DagsterInstance.from_config(str(home)) as instance:

@@ -31,7 +31,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import SAMPLE_RAW_DIR, project_environment, run_refresh
+from conftest import SAMPLE_RAW_DIR, fiscal_year_rollup, project_environment, run_refresh
 from pipeline.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
@@ -76,14 +76,6 @@ def warehouse_state(path: Path) -> dict:
             "FROM audit.file_manifest WHERE status <> 'removed' ORDER BY source_file"
         ).fetchall()
         return state
-    finally:
-        connection.close()
-
-
-def _rollup(path: Path) -> list[tuple]:
-    connection = duckdb.connect(os.fspath(path), read_only=True)
-    try:
-        return connection.execute("SELECT * FROM marts.fiscal_year_rollup ORDER BY fiscal_year").fetchall()
     finally:
         connection.close()
 
@@ -203,7 +195,7 @@ def refreshes(tmp_path_factory, sample_warehouse) -> Refreshes:
 
 
 def _published(refreshes: Refreshes) -> tuple[str, list[tuple]]:
-    return _digest(refreshes.warehouse), _rollup(refreshes.warehouse)
+    return _digest(refreshes.warehouse), fiscal_year_rollup(refreshes.warehouse)
 
 
 def _finished(log: str, step_key: str) -> bool:
@@ -217,7 +209,7 @@ def test_killed_during_the_models(refreshes):
     log = refreshes.kill_at_step_start("core__fct_spending")
     assert _finished(log, "land_spending") and not _finished(log, "warehouse__published")
     assert _digest(refreshes.warehouse) == digest, "the analysts' file changed"
-    assert _rollup(refreshes.warehouse) == rollup
+    assert fiscal_year_rollup(refreshes.warehouse) == rollup
     refreshes.assert_recovers()
 
 
@@ -230,7 +222,7 @@ def test_killed_during_ingestion(refreshes):
     extra = {p for p in refreshes.landed_spending_files() if p.startswith(EXTRA_FOLDER)}
     assert extra == set(), "the killed landing transaction left files behind"
     assert _digest(refreshes.warehouse) == digest, "the analysts' file changed"
-    assert _rollup(refreshes.warehouse) == rollup
+    assert fiscal_year_rollup(refreshes.warehouse) == rollup
     refreshes.assert_recovers()
 
 
@@ -242,7 +234,7 @@ def test_killed_during_publish(refreshes):
     # The rename is atomic: the file is the old version, or (if the kill came after it) the
     # complete new one; never a partial copy. Either way it is queryable.
     if _digest(refreshes.warehouse) == digest:
-        assert _rollup(refreshes.warehouse) == rollup
+        assert fiscal_year_rollup(refreshes.warehouse) == rollup
         assert not _finished(log, "warehouse__published")
     else:
         assert warehouse_state(refreshes.warehouse) == refreshes.references["sample"]

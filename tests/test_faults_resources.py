@@ -15,10 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from conftest import SAMPLE_RAW_DIR, project_environment, run_refresh
+from conftest import SAMPLE_RAW_DIR, fiscal_year_rollup, project_environment, run_refresh
 from pipeline.publish import list_versions, publish
 
 BUILD_FILE = "cluster_programme.build.duckdb"
@@ -26,14 +25,6 @@ BUILD_FILE = "cluster_programme.build.duckdb"
 
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _rollup(path: Path) -> list[tuple]:
-    connection = duckdb.connect(os.fspath(path), read_only=True)
-    try:
-        return connection.execute("SELECT * FROM marts.fiscal_year_rollup ORDER BY fiscal_year").fetchall()
-    finally:
-        connection.close()
 
 
 @contextmanager
@@ -76,7 +67,7 @@ class Published:
         (self.work / "secrets").mkdir(parents=True, exist_ok=True)
         shutil.copyfile(key, self.work / "secrets" / "pii_hash.key")
         self.digest = _digest(self.warehouse)
-        self.rollup = _rollup(self.warehouse)
+        self.rollup = fiscal_year_rollup(self.warehouse)
 
     def refresh(self, build_dir: Path):
         with project_environment(self.raw, self.work):
@@ -85,7 +76,7 @@ class Published:
 
     def assert_untouched(self) -> None:
         assert _digest(self.warehouse) == self.digest, "the published file changed"
-        assert _rollup(self.warehouse) == self.rollup, "the published file is not queryable as before"
+        assert fiscal_year_rollup(self.warehouse) == self.rollup, "the published file is not queryable as before"
         assert not list(self.warehouse.parent.glob(".*.partial"))
 
 

@@ -28,22 +28,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import SAMPLE_RAW_DIR
+from conftest import dagster_cli_environment
 from pipeline.config import PROJECT_ROOT
+from pipeline.report.browser import CHROMIUM_ARGS, CHROMIUM_PATH
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM = Path(CHROMIUM_PATH)
 GROUPS = ("landing", "staging", "audit", "core", "marts", "publish")
 SHOWN_ASSETS = ("cluster_reference", "file_manifest", "fct_outcome", "fiscal_year_rollup", "cluster_outcomes", "published")
 SERVER_START_SECONDS = 240
@@ -86,21 +77,9 @@ class DagsterDev:
 @contextmanager
 def dagster_dev(tmp_path: Path) -> Iterator[DagsterDev]:
     """`dagster dev` as `make ui` starts it, on a free port, with its own instance and folders."""
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
-    raw = tmp_path / "raw"
-    shutil.copytree(SAMPLE_RAW_DIR, raw)
-    warehouse = tmp_path / "warehouse" / "cluster_programme.duckdb"
+    env, paths = dagster_cli_environment(tmp_path)
+    warehouse = paths["WAREHOUSE_PATH"]
     port = _free_port()
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
-        "RAW_DATA_DIR": str(raw),
-        "WAREHOUSE_PATH": str(warehouse),
-        "BUILD_DIR": str(tmp_path / "build"),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
-    }
     env.pop("ALERT_WEBHOOK_URL", None)
     log = tmp_path / "dagster_dev.log"
     with open(log, "wb") as handle:
