@@ -34,6 +34,9 @@ from pipeline.contract import SOURCES_BY_NAME
 STATE_TABLE = "landing.build_state"
 # Bumped when table-building code changes in a way the fingerprints below do not see.
 FORMAT_VERSION = "1"
+# Columns of landing.<source>_files that every refresh sets on every file it still sees: not
+# what the file holds, so not part of the table's version (a removal changes `status` too).
+_SEEN_COLUMNS = "last_run_id, last_seen_at, file_stat"
 # Tables small enough to be versioned by their content.
 _CONTENT_VERSIONED = {("core", name) for name in ("dim_province", "dim_sector", "dim_activity", "dim_channel")}
 
@@ -68,9 +71,10 @@ def table_exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str)
     )
 
 
-def _content_version(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> str:
+def _content_version(connection: duckdb.DuckDBPyConnection, schema: str, table: str, ignored: str = "") -> str:
+    rows = f"(SELECT * EXCLUDE ({ignored}) FROM {schema}.{table})" if ignored else f"{schema}.{table}"
     (value,) = connection.execute(
-        f"SELECT coalesce(md5(string_agg(t::VARCHAR, '\n' ORDER BY t::VARCHAR)), '') FROM {schema}.{table} t"
+        f"SELECT coalesce(md5(string_agg(t::VARCHAR, '\n' ORDER BY t::VARCHAR)), '') FROM {rows} t"
     ).fetchall()[0]
     return digest("content", schema, table, value)
 
@@ -82,7 +86,9 @@ def table_version(connection: duckdb.DuckDBPyConnection, schema: str, table: str
     if schema == "landing" and table in SOURCES_BY_NAME:
         # The rows of landing.<source> are those of its loaded files, as parsed when loaded.
         return digest("landing", table, "\n".join(loaded_files(connection, table)))
-    if (schema == "landing" and table.endswith("_files")) or (schema, table) in _CONTENT_VERSIONED:
+    if schema == "landing" and table.endswith("_files"):
+        return _content_version(connection, schema, table, ignored=_SEEN_COLUMNS)
+    if (schema, table) in _CONTENT_VERSIONED:
         return _content_version(connection, schema, table)
     rows = connection.execute(
         f"SELECT fingerprint FROM {STATE_TABLE} WHERE name = ? AND outcome IS NULL", [f"{schema}.{table}"]
@@ -193,3 +199,53 @@ def last_extension(connection: duckdb.DuckDBPyConnection, schema: str, table: st
     if recorded is None or recorded[0]["from_version"] is None:
         return None
     return recorded[0]["from_version"], recorded[0]["files"]
+
+
+PUBLISHED_RECORD = "warehouse:published"
+
+
+def database_version(connection: duckdb.DuckDBPyConnection) -> str | None:
+    """The version of everything the analysts read (every table outside `landing`, with its
+    comments, and every view): None when a table's version is unknown."""
+    if not table_exists(connection, "landing", "build_state"):
+        return None  # not a database this pipeline built
+    tables = connection.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() "
+        "WHERE NOT temporary AND database_name = current_database() AND schema_name <> 'landing' ORDER BY ALL"
+    ).fetchall()
+    versions = []
+    for schema, table in tables:
+        version = table_version(connection, schema, table)
+        if version is None:
+            return None
+        versions.append(f"{schema}.{table}={version}")
+    # Comments are applied on every refresh from the catalog, which a table's version does not cover.
+    (described,) = connection.execute(
+        """
+        SELECT coalesce(md5(string_agg(described, '\n' ORDER BY described)), '') FROM (
+            SELECT concat_ws('|', schema_name, table_name, comment) AS described FROM duckdb_tables()
+            WHERE NOT temporary AND database_name = current_database()
+            UNION ALL
+            SELECT concat_ws('|', schema_name, table_name, column_name, data_type, comment) FROM duckdb_columns()
+            WHERE database_name = current_database()
+            UNION ALL
+            SELECT concat_ws('|', schema_name, view_name, sql) FROM duckdb_views()
+            WHERE NOT internal AND database_name = current_database()
+        )
+        """
+    ).fetchall()[0]
+    return digest("database", described, *versions)
+
+
+def published_version(connection: duckdb.DuckDBPyConnection) -> str | None:
+    """The database version recorded by the publish that made this file (None: not recorded)."""
+    if not table_exists(connection, "landing", "build_state"):
+        return None
+    rows = connection.execute(
+        f"SELECT fingerprint FROM {STATE_TABLE} WHERE name = ? AND outcome IS NOT NULL", [PUBLISHED_RECORD]
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def record_published(connection: duckdb.DuckDBPyConnection, version: str | None, run_id: str) -> None:
+    record_outcome(connection, PUBLISHED_RECORD, version, {"version": version}, run_id)

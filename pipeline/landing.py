@@ -1,7 +1,10 @@
 """Incremental landing of raw files into `landing.<source>` and `landing.<source>_files`.
 
 Work follows the new data: a file is parsed only when its content (SHA-256) is new at its
-path. Rows of changed or removed files are deleted before the new content is inserted, so a
+path. A file is hashed again only when its stat (size, modification and change times, inode)
+differs from the one recorded when it was last hashed, as git's index does; a write, a
+replacement or a copy that keeps the old modification time all change the change time, which
+no tool can set back. Rows of changed or removed files are deleted before the new content is inserted, so a
 corrected re-issue replaces what it brought before, and a file whose exact content already
 lies under another path is recorded as a duplicate and not loaded twice.
 """
@@ -29,6 +32,9 @@ from pipeline.processes import process_running
 RAW_FILE_SUFFIXES = {".csv", ".xlsx"}
 SPILL_PREFIX = ".landing-spill-"
 _HASH_CHUNK = 1 << 20
+# A file changed within this long before it was last hashed is hashed again: its change time
+# may share a clock tick with a later write (git's "racy clean" case).
+_RACY_SECONDS = 2
 
 FILES_TABLE_COLUMNS = """
     source VARCHAR, source_file VARCHAR, sha256 VARCHAR, size_bytes BIGINT, file_format VARCHAR,
@@ -36,7 +42,7 @@ FILES_TABLE_COLUMNS = """
     reason_code VARCHAR, reason VARCHAR, duplicate_of VARCHAR, rows_read BIGINT, title_rows BIGINT,
     data_rows BIGINT, blank_rows BIGINT, total_rows BIGINT, first_run_id VARCHAR,
     last_run_id VARCHAR, first_seen_at TIMESTAMPTZ, last_seen_at TIMESTAMPTZ, loaded_at TIMESTAMPTZ,
-    raw_headers STRUCT(sheet VARCHAR, headers VARCHAR[])[]
+    raw_headers STRUCT(sheet VARCHAR, headers VARCHAR[])[], file_stat VARCHAR
 """
 # The names of the cells in landing.<source>._raw_values, per sheet ('' for CSV), kept once per
 # file in landing.<source>_files.raw_headers instead of in every row.
@@ -51,21 +57,40 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def scan_raw_files(raw_root: Path, source: Source) -> pl.DataFrame:
-    """Every candidate file of a source with its content hash (hidden and lock files skipped)."""
+def file_stat(status: os.stat_result) -> str:
+    return f"{status.st_size}:{status.st_mtime_ns}:{status.st_ctime_ns}:{status.st_ino}"
+
+
+def scan_raw_files(raw_root: Path, source: Source, hashed: dict[str, tuple[str, str, datetime]] | None = None) -> pl.DataFrame:
+    """Every candidate file of a source with its content hash (hidden and lock files skipped).
+
+    `hashed` (path -> file_stat, sha256, when it was hashed) gives hashes that still hold: a
+    file whose stat is the recorded one, changed well before that hash, is not read again.
+    """
     folder = raw_root / source.folder
     paths = sorted(
         p
         for p in (folder.rglob("*") if folder.exists() else [])
         if p.is_file() and not p.name.startswith((".", "~$")) and p.suffix.lower() in RAW_FILE_SUFFIXES
     )
+    hashed = hashed or {}
+    names, hashes, sizes, stats = [], [], [], []
+    for path in paths:  # one iteration per file
+        name, status = path.relative_to(raw_root).as_posix(), path.stat()
+        stat = file_stat(status)
+        recorded = hashed.get(name)
+        still_holds = (
+            recorded is not None
+            and recorded[0] == stat
+            and status.st_ctime_ns < (recorded[2].timestamp() - _RACY_SECONDS) * 1e9
+        )
+        names.append(name)
+        hashes.append(recorded[1] if still_holds else file_sha256(path))
+        sizes.append(status.st_size)
+        stats.append(stat)
     return pl.DataFrame(
-        {
-            "source_file": [p.relative_to(raw_root).as_posix() for p in paths],
-            "sha256": [file_sha256(p) for p in paths],
-            "size_bytes": [p.stat().st_size for p in paths],
-        },
-        schema={"source_file": pl.String, "sha256": pl.String, "size_bytes": pl.Int64},
+        {"source_file": names, "sha256": hashes, "size_bytes": sizes, "file_stat": stats},
+        schema={"source_file": pl.String, "sha256": pl.String, "size_bytes": pl.Int64, "file_stat": pl.String},
     )
 
 
@@ -89,6 +114,7 @@ def _upgrade_raw_values(connection: duckdb.DuckDBPyConnection, source: Source) -
     its landed rows are dropped and its loaded files marked changed (hash cleared), so this
     refresh parses them again."""
     connection.execute(f"ALTER TABLE landing.{source.name}_files ADD COLUMN IF NOT EXISTS raw_headers {RAW_HEADERS_TYPE}")
+    connection.execute(f"ALTER TABLE landing.{source.name}_files ADD COLUMN IF NOT EXISTS file_stat VARCHAR")
     (old_format,) = connection.execute(
         "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'landing' AND table_name = ? "
         "AND column_name = '_raw_values' AND data_type = 'VARCHAR'",
@@ -114,7 +140,14 @@ def land_source(
     ensure_landing_tables(connection, source)
     files_table = f"landing.{source.name}_files"
     now = datetime.now(timezone.utc)
-    current = scan_raw_files(raw_root, source)
+    hashed = {
+        path: (stat, sha256, seen_at)
+        for path, stat, sha256, seen_at in connection.execute(
+            f"SELECT source_file, file_stat, sha256, last_seen_at FROM {files_table} "
+            "WHERE status <> 'removed' AND file_stat IS NOT NULL AND sha256 IS NOT NULL"
+        ).fetchall()
+    }  # one entry per file
+    current = scan_raw_files(raw_root, source, hashed)
     known = connection.sql(
         f"SELECT source_file, sha256, status FROM {files_table} WHERE status <> 'removed'"
     ).pl()
@@ -141,10 +174,15 @@ def land_source(
             f"DELETE FROM {files_table} WHERE source_file IN (SELECT unnest(?::VARCHAR[])) AND status <> 'removed'",
             [[p for p in stale_paths if p not in report.removed]],
         )
-        connection.execute(
-            f"UPDATE {files_table} SET last_run_id = ?, last_seen_at = ? WHERE source_file IN (SELECT unnest(?::VARCHAR[]))",
-            [run_id, now, report.unchanged],
-        )
+        connection.register("seen_files", unchanged.select("source_file", "file_stat"))
+        try:
+            connection.execute(
+                f"UPDATE {files_table} AS f SET last_run_id = ?, last_seen_at = ?, file_stat = seen.file_stat "
+                "FROM seen_files AS seen WHERE f.source_file = seen.source_file",
+                [run_id, now],
+            )
+        finally:
+            connection.unregister("seen_files")
         new_files = current.join(unchanged.select("source_file"), on="source_file", how="anti")
         loaded_hashes = dict(
             connection.execute(
@@ -158,12 +196,12 @@ def land_source(
         spill = _Spill(connection)
         try:
             upcoming = reader.submit(_read_and_normalise, source, raw_root, *files[0][:2]) if files else None
-            for index, (source_file, sha256, size_bytes) in enumerate(files):
+            for index, (source_file, sha256, size_bytes, stat) in enumerate(files):
                 parsed = upcoming
                 if index + 1 < len(files):
                     upcoming = reader.submit(_read_and_normalise, source, raw_root, *files[index + 1][:2])
                 _land_file(
-                    connection, source, parsed, spill, source_file, sha256, size_bytes, run_id, now,
+                    connection, source, parsed, spill, source_file, sha256, size_bytes, stat, run_id, now,
                     loaded_hashes, report,
                 )
             reader.shutdown(wait=True)
@@ -319,13 +357,15 @@ def _read_and_normalise(
 
 
 def _land_file(
-    connection, source, parsed: Future, spill: _Spill, source_file, sha256, size_bytes, run_id, now, loaded_hashes, report
+    connection, source, parsed: Future, spill: _Spill, source_file, sha256, size_bytes, stat, run_id, now, loaded_hashes,
+    report,
 ):
     """Record one new or changed file and spill its rows; `parsed` is its _read_and_normalise."""
     record = {
         "source_file": source_file,
         "sha256": sha256,
         "size_bytes": size_bytes,
+        "file_stat": stat,
         "last_run_id": run_id,
         "last_seen_at": now,
     }

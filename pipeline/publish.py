@@ -3,7 +3,8 @@
 The analysts' file is only ever replaced by `os.replace` of a complete, checkpointed copy in
 the same folder, so a reader sees the old file or the new one, never a mixture; a reader
 holding the old file open keeps its inode (and its snapshot) after the replace. Earlier
-versions are kept as hard links in `versions/` beside the warehouse. A copy left behind by a
+versions are kept as hard links in `versions/` beside the warehouse. A build whose tables are
+the ones the warehouse already holds (the version recorded in both files) is not copied again. A copy left behind by a
 publish that was killed mid-way (`.<name>.<pid>.partial`) is never renamed into place; the
 next publish or rollback deletes it once its process is gone.
 
@@ -16,11 +17,13 @@ import argparse
 import os
 import shutil
 import sys
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
+from pipeline import build_state
 from pipeline.config import Settings
 from pipeline.processes import process_running
 
@@ -113,12 +116,40 @@ def _swap_in(candidate: Path, warehouse_path: Path, kept_versions: int) -> None:
     _fsync_directory(warehouse_path.parent)
 
 
-def publish(build_database: Path, warehouse_path: Path, kept_versions: int) -> Path:
-    """Checkpoint the build database and make a copy of it the analysts' warehouse."""
+@dataclass(frozen=True)
+class Publication:
+    path: Path
+    copied: bool  # False: the warehouse already held this build
+    version: str | None  # build_state.database_version of the build (None: unknown)
+
+
+def _version_in(warehouse_path: Path) -> str | None:
+    """The version the warehouse file records, read as an analyst would; None when it cannot tell."""
+    if not warehouse_path.is_file():
+        return None
+    try:
+        connection = duckdb.connect(os.fspath(warehouse_path), read_only=True)
+    except duckdb.Error:
+        return None  # unreadable, or locked by a writer: copy, which replaces it whole
+    try:
+        return build_state.published_version(connection)
+    finally:
+        connection.close()
+
+
+def publish(build_database: Path, warehouse_path: Path, kept_versions: int, run_id: str = "") -> Publication:
+    """Checkpoint the build database and make a copy of it the analysts' warehouse, unless the
+    warehouse already holds a build of the same version."""
     if not build_database.exists():
         raise PublishError(f"build database {build_database} does not exist; nothing to publish")
     connection = duckdb.connect(os.fspath(build_database))
     try:
+        version = build_state.database_version(connection)
+        if version is not None and version == _version_in(warehouse_path):
+            remove_stale_partials(warehouse_path)
+            return Publication(warehouse_path, copied=False, version=version)
+        # Recorded in the copy, where the next publish reads it.
+        build_state.record_published(connection, version, run_id)
         # Folds the write-ahead log into the file, so the copy below is complete on its own.
         connection.execute("CHECKPOINT")
     finally:
@@ -133,7 +164,7 @@ def publish(build_database: Path, warehouse_path: Path, kept_versions: int) -> P
     except BaseException:
         candidate.unlink(missing_ok=True)
         raise
-    return warehouse_path
+    return Publication(warehouse_path, copied=True, version=version)
 
 
 def rollback(warehouse_path: Path) -> Path:

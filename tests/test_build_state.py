@@ -57,6 +57,11 @@ def _tables(run: Materialised) -> dict[str, tuple]:
         connection.close()
 
 
+def _file_identity(path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_ino, status.st_mtime_ns
+
+
 def _rebuilt(run: Materialised) -> dict[str, bool]:
     """Asset -> whether the step rebuilt it (metadata `rebuilt` of its materialisation)."""
     rebuilt = {}
@@ -68,13 +73,18 @@ def _rebuilt(run: Materialised) -> dict[str, bool]:
     return rebuilt
 
 
-def _build_mode(run: Materialised, asset: str) -> str:
+def _materialised(run: Materialised, asset: str, key: str):
+    """Metadata value `key` of the materialisation of `asset` in the run."""
     for event in run.result.all_events:
         if event.is_step_materialization:
             materialization = event.step_materialization_data.materialization
             if "/".join(materialization.asset_key.path) == asset:
-                return materialization.metadata["build_mode"].value
+                return materialization.metadata[key].value
     raise AssertionError(f"{asset} was not materialised")
+
+
+def _build_mode(run: Materialised, asset: str) -> str:
+    return _materialised(run, asset, "build_mode")
 
 
 def _check_counts(run: Materialised, source: str) -> dict[str, tuple]:
@@ -117,8 +127,10 @@ def refreshes(tmp_path_factory):
     snapshots = {}
     first = _run(raw, work)
     snapshots["first"] = _tables(first)
+    snapshots["first_warehouse"] = _file_identity(first.warehouse_path)
     unchanged = _run(raw, work)
     snapshots["unchanged"] = _tables(unchanged)
+    snapshots["unchanged_warehouse"] = _file_identity(unchanged.warehouse_path)
     _write_ledger(
         raw / NEW_LEDGER,
         [f"2565,NX65-{row:04d},0{row}/10/2565,เบิกจ่าย,กสอ.,,บริหารโครงการ,กสอ.,ค่าบริหารโครงการ,{row}000.00" for row in range(1, 6)]
@@ -146,9 +158,19 @@ def test_an_unchanged_refresh_rebuilds_and_validates_nothing(refreshes):
     for source in SOURCES:
         assert rebuilt[f"staging/{source}"] is False, source
         assert _validated_in(unchanged, source) == {first.result.run_id}, source
-    # audit.file_manifest reads the file records, which note every refresh that saw the file.
-    assert [name for name, was_rebuilt in rebuilt.items() if was_rebuilt] == ["audit/file_manifest"]
+    assert [name for name, was_rebuilt in rebuilt.items() if was_rebuilt] == []
     assert refreshes[-1]["unchanged"] == refreshes[-1]["first"]
+
+
+def test_an_unchanged_build_is_not_published_again(refreshes):
+    first, unchanged, new_ledger, *_, snapshots = refreshes
+    assert _materialised(first, "warehouse/published", "copied") is True
+    # The analysts' file already held every table at the same version: left as it was.
+    assert _materialised(unchanged, "warehouse/published", "copied") is False
+    assert snapshots["unchanged_warehouse"] == snapshots["first_warehouse"]
+    assert _materialised(new_ledger, "warehouse/published", "copied") is True
+    versions = {_materialised(run, "warehouse/published", "database_version") for run in (first, unchanged, new_ledger)}
+    assert len(versions) == 2
 
 
 def test_a_new_ledger_rebuilds_what_depends_on_spending_only(refreshes):

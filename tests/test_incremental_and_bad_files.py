@@ -4,6 +4,7 @@ dropped twice counts once; a corrected re-issue replaces its rows; a deleted fil
 """
 
 import shutil
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -137,3 +138,45 @@ def test_a_corrected_reissue_replaces_its_rows_and_a_deleted_file_leaves(scenari
     assert left == 0
     (staged_now,) = third.query("SELECT count(*) FROM staging.spending WHERE _source_file = ?", [reissued])[0]
     assert staged_now == manifest[reissued]["rows_staged"]
+
+
+def test_a_file_is_hashed_again_only_when_its_stat_changed(tmp_path, monkeypatch):
+    """The hashes of the last scan are reused for files whose stat is the recorded one and
+    that were changed well before that scan; any rewrite (same size or not) is hashed again."""
+    from pipeline import landing
+    from pipeline.contract import SOURCES_BY_NAME
+
+    spending = SOURCES_BY_NAME["spending"]
+    ledger = tmp_path / "spending" / "spending_2565_01.csv"
+    ledger.parent.mkdir()
+    shutil.copyfile(SAMPLE_RAW_DIR / "spending" / "spending_2565_02.csv", ledger)
+    hashed_files = []
+    real_sha256 = landing.file_sha256
+    monkeypatch.setattr(landing, "file_sha256", lambda path: hashed_files.append(path.name) or real_sha256(path))
+
+    def scan(recorded_hash: str | None = None, hashed_at: datetime | None = None) -> str:
+        """The hash a scan gives, when the last one recorded `recorded_hash` at `hashed_at`."""
+        (row,) = landing.scan_raw_files(tmp_path, spending).to_dicts() if recorded_hash is None else (
+            landing.scan_raw_files(tmp_path, spending, {recorded["source_file"]: (recorded["file_stat"], recorded_hash, hashed_at)})
+            .to_dicts()
+        )
+        return row["sha256"]
+
+    (recorded,) = landing.scan_raw_files(tmp_path, spending).to_dicts()
+    assert recorded["sha256"] == real_sha256(ledger)
+    later = datetime.now(timezone.utc) + timedelta(seconds=10)
+    hashed_files.clear()
+    assert scan("recorded hash", later) == "recorded hash" and hashed_files == []
+
+    # Hashed less than two seconds after its last change: that change may share a clock tick
+    # with a later write, so the recorded hash is not trusted.
+    assert scan("recorded hash", datetime.now(timezone.utc)) == recorded["sha256"]
+    assert hashed_files == ["spending_2565_01.csv"]
+
+    # Rewritten in place with the same size: a new stat, hashed again.
+    content = ledger.read_bytes()
+    ledger.write_bytes(content[:-4] + (b"0000" if content[-4:] != b"0000" else b"1111"))
+    assert ledger.stat().st_size == len(content)
+    hashed_files.clear()
+    assert scan("recorded hash", later) == real_sha256(ledger) != recorded["sha256"]
+    assert hashed_files == ["spending_2565_01.csv"]
