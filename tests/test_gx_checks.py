@@ -1,13 +1,13 @@
 """Great Expectations over a staged table: results per expectation, failures reported (not
 raised), personal values masked in the examples shown in the UI; a table extended by new files,
 checked on their rows and combined with the outcomes before, gives the outcomes of checking
-the whole table."""
+the whole table; so does a table checked in batches of files."""
 
 import duckdb
 import pytest
 
-from pipeline.validation.gx_checks import validate_appended, validate_table
-from pipeline.validation.suites import Expectation, Suite
+from pipeline.validation.gx_checks import validate_appended, validate_in_batches, validate_table
+from pipeline.validation.suites import Expectation, Suite, load_suite
 
 
 def test_results_per_expectation_with_masked_examples():
@@ -91,3 +91,40 @@ def test_outcomes_of_an_extended_table_equal_those_of_the_whole_table(added):
     assert counts(combined) == counts(whole)
     if added != "clean":
         assert not all(o.success for o in whole)
+
+
+def _counts(outcomes):
+    return {
+        o.expectation.reason_code: (o.success, o.element_count, o.unexpected_count, o.missing_count,
+                                    None if o.unexpected_percent is None else round(o.unexpected_percent, 9))
+        for o in outcomes
+    }
+
+
+@pytest.mark.parametrize("added", sorted(NEW_ROWS))
+def test_outcomes_in_batches_of_files_equal_those_of_the_whole_table(added):
+    connection = duckdb.connect()
+    connection.execute("CREATE SCHEMA staging")
+    connection.execute(
+        f"CREATE TABLE staging.toy AS SELECT * FROM (VALUES {EARLIER_ROWS}, {NEW_ROWS[added]}) "
+        "t(_source_file, office, document_no, code, amount)"
+    )
+    # A batch of at most one row: each file is a batch of its own.
+    assert _counts(validate_in_batches(connection, APPEND_SUITE, "staging.toy", batch_rows=1)) == _counts(
+        validate_table(connection, APPEND_SUITE, "staging.toy")
+    )
+
+
+@pytest.mark.parametrize("source", ["spending", "registrations"])
+def test_the_sample_checked_in_batches_gives_the_outcomes_of_one_check(sample_warehouse, source):
+    suite = load_suite(source)
+    connection = duckdb.connect(str(sample_warehouse.warehouse_path), read_only=True)
+    try:
+        files = connection.execute(f"SELECT count(DISTINCT _source_file) FROM staging.{source}").fetchall()[0][0]
+        assert files > 1
+        batched = validate_in_batches(connection, suite, f"staging.{source}", batch_rows=500)
+        whole = validate_table(connection, suite, f"staging.{source}")
+    finally:
+        connection.close()
+    assert _counts(batched) == _counts(whole)
+    assert [o.expectation.name for o in batched] == [e.name for e in suite.expectations]

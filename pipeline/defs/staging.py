@@ -23,7 +23,7 @@ from pipeline.metadata import BUILD_POOL, table_metadata
 from pipeline.resources import WarehouseResource
 from pipeline.sql_models import SqlModel
 from pipeline.validation import gx_checks, row_rules
-from pipeline.validation.gx_checks import outcomes_from_json, outcomes_to_json, validate_appended, validate_table
+from pipeline.validation.gx_checks import outcomes_from_json, outcomes_to_json, validate_appended, validate_in_batches
 from pipeline.validation.row_rules import append_rows, attach_raw_values, split_rows
 from pipeline.validation.suites import load_suite, suite_text
 
@@ -181,7 +181,7 @@ def suite_checks(source: Source) -> dg.AssetChecksDefinition:
                 )
                 if combined is not None:
                     return combined
-        return validate_table(connection, suite, f"staging.{source.name}")
+        return validate_in_batches(connection, suite, f"staging.{source.name}")
 
     @dg.multi_asset_check(
         name=f"gx_{source.name}",
