@@ -1,10 +1,12 @@
-"""raw_files_sensor: a run per change of the raw folder's content, nothing for an mtime change."""
+"""raw_files_sensor: a run per change of the raw folder's content, nothing for an mtime change; files
+whose stat did not change are not read again."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import dagster as dg
@@ -152,3 +154,35 @@ def test_run_key_depends_on_the_states_before_and_after_only():
     assert len(keys) == 3
     changes = raw_changes.compare(files, {"a/x.csv": "9" * 64, "c/z.csv": "0" * 64})
     assert (changes.added, changes.changed, changes.removed) == (("c/z.csv",), ("a/x.csv",), ("b/y.xlsx",))
+
+
+def test_a_tick_reads_only_files_whose_stat_changed(raw_dir, monkeypatch):
+    from pipeline import landing
+
+    _, cursor = tick(raw_dir, None)
+    state = json.loads(cursor)
+    assert set(state["stats"]) == set(state["files"])
+    # As if the last tick had hashed the files well after their last change.
+    state["taken_at"] = (datetime.now(timezone.utc) + timedelta(seconds=10)).isoformat()
+    cursor = json.dumps(state)
+    read = []
+    real_sha256 = landing.file_sha256
+    monkeypatch.setattr(landing, "file_sha256", lambda path: read.append(path.name) or real_sha256(path))
+
+    same, _ = tick(raw_dir, cursor)
+    assert not same.run_requests and read == []
+
+    spending = one_file(raw_dir, "spending")
+    content = spending.read_bytes()
+    spending.write_bytes(content[:-2] + (b"00" if content[-2:] != b"00" else b"11"))  # same size
+    changed, _ = tick(raw_dir, cursor)
+    assert read == [spending.name]
+    assert changed.run_requests[0].tags["raw/changes"] == "0 new, 1 changed, 0 removed"
+
+
+def test_a_cursor_of_the_earlier_format_still_counts(raw_dir):
+    _, cursor = tick(raw_dir, None)
+    files = json.loads(cursor)["files"]
+    earlier = json.dumps({"version": 1, "digest": raw_changes.content_digest(files), "files": files})
+    result, _ = tick(raw_dir, earlier)
+    assert not result.run_requests

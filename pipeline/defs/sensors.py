@@ -1,7 +1,8 @@
 """Sensors: refresh when raw files change, and alert when a run fails.
 
 `raw_files_sensor` looks at RAW_DATA_DIR every minute and compares the content hash of every
-raw file with its cursor (path -> SHA-256, see pipeline/raw_changes.py). New, changed or
+raw file with its cursor (path -> SHA-256, see pipeline/raw_changes.py; a file whose stat did
+not change since the last tick is not read again). New, changed or
 removed content requests a `refresh_warehouse` run keyed by the change (the content digests
 before and after it), so a tick evaluated twice gets one run, and content that comes back
 after another is rebuilt; a touched but unchanged file is no change.
@@ -33,16 +34,21 @@ REFRESH_JOB = "refresh_warehouse"
 )
 def raw_files_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
     raw_root = warehouse.settings().raw_data_dir
-    current = raw_changes.snapshot(raw_root)
+    previous = raw_changes.decode_cursor(context.cursor)
+    state = raw_changes.snapshot(raw_root, previous)
+    current = state.files
     if not current:
         # A missing or emptied folder (an unmounted share, say) must not trigger a refresh that
         # would publish an empty warehouse; the cursor keeps the last state seen.
         return dg.SkipReason(f"no raw files under {raw_root}; nothing to refresh")
-    previous = raw_changes.decode_cursor(context.cursor)
-    changes = raw_changes.compare(previous, current)
+    changes = raw_changes.compare(previous.files if previous else None, current)
     if not changes:
-        return dg.SkipReason(f"raw files unchanged ({len(current)} files, content {raw_changes.content_digest(current)[:12]})")
-    key = raw_changes.run_key(previous, current)
+        # The same content; the new stats spare the next tick hashing touched files again.
+        return dg.SensorResult(
+            skip_reason=f"raw files unchanged ({len(current)} files, content {raw_changes.content_digest(current)[:12]})",
+            cursor=raw_changes.encode_cursor(state),
+        )
+    key = raw_changes.run_key(previous.files if previous else None, current)
     context.log.info(f"raw files changed: {changes.summary()}; requesting run {key}")
     return dg.SensorResult(
         run_requests=[
@@ -54,7 +60,7 @@ def raw_files_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseRe
                 },
             )
         ],
-        cursor=raw_changes.encode_cursor(current),
+        cursor=raw_changes.encode_cursor(state),
     )
 
 
