@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -32,6 +33,9 @@ from pipeline.processes import process_running
 RAW_FILE_SUFFIXES = {".csv", ".xlsx"}
 SPILL_PREFIX = ".landing-spill-"
 _HASH_CHUNK = 1 << 20
+# Files parsed ahead of the one being written: parsing is most of landing's time, and two
+# files at once keep two cores busy where one file's polars work alone does not.
+READ_AHEAD = 2
 # A file changed within this long before it was last hashed is hashed again: its change time
 # may share a clock tick with a later write (git's "racy clean" case).
 _RACY_SECONDS = 2
@@ -190,16 +194,18 @@ def land_source(
             ).fetchall()
         )
         files = new_files.rows()  # one iteration per file, not per row
-        # The next file is read and normalised in a thread while this one is written to the
-        # spill (both release the GIL): two cores busy, at most two files in memory.
-        reader = ThreadPoolExecutor(max_workers=1)
+        # The next files are read and normalised in threads while this one is written to the
+        # spill (all release the GIL): the cores busy, at most READ_AHEAD + 1 files in memory.
+        reader = ThreadPoolExecutor(max_workers=READ_AHEAD)
         spill = _Spill(connection)
         try:
-            upcoming = reader.submit(_read_and_normalise, source, raw_root, *files[0][:2]) if files else None
+            upcoming = deque(
+                reader.submit(_read_and_normalise, source, raw_root, *file[:2]) for file in files[:READ_AHEAD]
+            )
             for index, (source_file, sha256, size_bytes, stat) in enumerate(files):
-                parsed = upcoming
-                if index + 1 < len(files):
-                    upcoming = reader.submit(_read_and_normalise, source, raw_root, *files[index + 1][:2])
+                parsed = upcoming.popleft()
+                if index + READ_AHEAD < len(files):
+                    upcoming.append(reader.submit(_read_and_normalise, source, raw_root, *files[index + READ_AHEAD][:2]))
                 _land_file(
                     connection, source, parsed, spill, source_file, sha256, size_bytes, stat, run_id, now,
                     loaded_hashes, report,

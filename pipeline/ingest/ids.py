@@ -45,11 +45,14 @@ def tax_id_check_digit_ok(digits13: pl.Expr) -> pl.Expr:
 
     check = (11 - sum(d_i * (13 - i) for i in 0..11) mod 11) mod 10
     """
-    weighted_sum = pl.sum_horizontal(
-        digits13.str.slice(i, 1).cast(pl.Int32, strict=False) * (13 - i) for i in range(12)
+    # The digits by arithmetic on the number (one parse), not 13 slices of text each cast: a
+    # third of the time of reading a ledger went here. Callers pass 13 digits, which fit an Int64.
+    return let(
+        digits13.cast(pl.Int64, strict=False),
+        lambda number: (
+            11 - pl.sum_horizontal((number // 10 ** (12 - i) % 10) * (13 - i) for i in range(12)) % 11
+        ) % 10 == number % 10,
     )
-    expected = (11 - weighted_sum % 11) % 10
-    return expected == digits13.str.slice(12, 1).cast(pl.Int32, strict=False)
 
 
 def _tax_id_from_digits(digits: pl.Expr) -> pl.Expr:
