@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from conftest import SAMPLE_RAW_DIR, fiscal_year_rollup, project_environment, run_refresh
@@ -171,13 +172,27 @@ def test_a_full_warehouse_disk_fails_the_refresh_at_publish_and_keeps_the_file(p
         assert list_versions(published.warehouse) == []
 
 
+def _rebuilt_build(published, tmp_path):
+    """A copy of the sample's build database whose rollup was since rebuilt: a new version to
+    publish (the build of the placed warehouse itself would be left as it is)."""
+    build = tmp_path / "build.duckdb"
+    shutil.copyfile(published.sample.build_database, build)
+    connection = duckdb.connect(os.fspath(build))
+    try:
+        connection.execute(
+            "UPDATE landing.build_state SET fingerprint = 'rebuilt' WHERE name = 'marts.fiscal_year_rollup' AND outcome IS NULL"
+        )
+    finally:
+        connection.close()
+    return build
+
+
 def test_publish_onto_dev_full_leaves_the_file_byte_identical(published, tmp_path, monkeypatch):
     """Portable: the partial copy is a symlink to /dev/full, so the copy fails with ENOSPC."""
     if not os.path.exists("/dev/full"):
         pytest.skip("no /dev/full on this system")
     published.place_warehouse()
-    build = tmp_path / "build.duckdb"
-    shutil.copyfile(published.sample.build_database, build)
+    build = _rebuilt_build(published, tmp_path)
     partial = published.warehouse.with_name(f".{published.warehouse.name}.full.partial")
     partial.symlink_to("/dev/full")
     monkeypatch.setattr("pipeline.publish._candidate_path", lambda warehouse_path: partial)
@@ -189,8 +204,7 @@ def test_publish_onto_dev_full_leaves_the_file_byte_identical(published, tmp_pat
 
 
 def test_publish_into_a_read_only_folder_names_the_path(published, tmp_path):
-    build = tmp_path / "build.duckdb"
-    shutil.copyfile(published.sample.build_database, build)
+    build = _rebuilt_build(published, tmp_path)
     with tmpfs(published.warehouse.parent, 64 * 1024 * 1024):
         published.place_warehouse()
         _remount_read_only(published.warehouse.parent)

@@ -1,4 +1,5 @@
-"""Atomic publish and rollback of the analysts' file, on real DuckDB files."""
+"""Atomic publish and rollback of the analysts' file, on real DuckDB files; a build the file
+already holds is not copied again."""
 
 import hashlib
 import os
@@ -6,6 +7,7 @@ import os
 import duckdb
 import pytest
 
+from pipeline import build_state
 from pipeline.publish import PublishError, list_versions, publish, rollback
 
 
@@ -85,3 +87,34 @@ def test_a_failed_publish_leaves_the_file_byte_identical(tmp_path, monkeypatch):
 def test_publishing_nothing_is_a_clear_error(tmp_path):
     with pytest.raises(PublishError, match="does not exist"):
         publish(tmp_path / "missing.duckdb", tmp_path / "wh.duckdb", kept_versions=1)
+
+
+def _build_version(path, value: int, version: str) -> None:
+    """A build whose rollup, holding `value`, is recorded at `version`, as the refresh records it."""
+    _build(path, value)
+    connection = duckdb.connect(os.fspath(path))
+    try:
+        build_state.record(connection, [("marts", "fiscal_year_rollup")], version, f"run-{version}")
+    finally:
+        connection.close()
+
+
+def test_a_build_the_warehouse_already_holds_is_not_copied_again(tmp_path):
+    build, warehouse = tmp_path / "build.duckdb", tmp_path / "cluster_programme.duckdb"
+    _build_version(build, 1, "v1")
+    assert publish(build, warehouse, kept_versions=3).copied
+    identity = warehouse.stat().st_ino, _digest(warehouse)
+
+    again = publish(build, warehouse, kept_versions=3)
+    assert not again.copied and again.version is not None
+    assert (warehouse.stat().st_ino, _digest(warehouse)) == identity
+    assert list_versions(warehouse) == []
+
+    _build_version(build, 2, "v2")
+    assert publish(build, warehouse, kept_versions=3).copied
+    assert _value(warehouse) == 2
+    # Rolled back to the first build: the next publish of the second copies it again.
+    rollback(warehouse)
+    assert _value(warehouse) == 1
+    assert publish(build, warehouse, kept_versions=3).copied
+    assert _value(warehouse) == 2
