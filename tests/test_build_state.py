@@ -171,6 +171,9 @@ def test_an_unchanged_build_is_not_published_again(refreshes):
     assert _materialised(new_ledger, "warehouse/published", "copied") is True
     versions = {_materialised(run, "warehouse/published", "database_version") for run in (first, unchanged, new_ledger)}
     assert len(versions) == 2
+    # The report and the exports are made from the published warehouse: kept while it is.
+    for output in ("reports/programme_report", "reports/mart_exports"):
+        assert [_materialised(run, output, "rebuilt") for run in (first, unchanged, new_ledger)] == [True, False, True]
 
 
 def test_a_new_ledger_rebuilds_what_depends_on_spending_only(refreshes):

@@ -8,7 +8,6 @@ from pipeline.landing import land_source
 from pipeline.memory import release_memory
 from pipeline.metadata import BUILD_POOL
 from pipeline.resources import WarehouseResource
-from pipeline.validation import gx_checks
 
 
 def landing_asset(source: Source) -> dg.AssetsDefinition:
@@ -40,9 +39,6 @@ def landing_asset(source: Source) -> dg.AssetsDefinition:
                 f"SELECT coalesce(sum(rows_read), 0) FROM landing.{source.name}_files WHERE status = 'loaded'"
             ).fetchall()[0]
         release_memory()  # the parsed files' frames
-        if report.loaded or report.removed:
-            # New data: its validation will run Great Expectations; import it meanwhile.
-            gx_checks.preload()
         for path, reason in report.rejected.items():
             context.log.warning(f"rejected {path}: {reason}")
         yield dg.MaterializeResult(

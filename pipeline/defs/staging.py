@@ -91,7 +91,6 @@ def staging_asset(source: Source) -> dg.AssetsDefinition:
             mode = "rebuilt" if rebuilt else "kept"
             new_files = []
             if rebuilt:
-                gx_checks.preload()  # the checks of the changed table will need it
                 previous_version = build_state.table_version(connection, "staging", source.name)
                 base = build_state.fingerprint(connection, code, references_but_landing)
                 loaded = build_state.loaded_files(connection, source.name)

@@ -4,8 +4,10 @@ Why the pandas data source and not GX's SQL data source on DuckDB: GX 1.24 reads
 results after it has closed the connection, so over duckdb-engine every metric comes back
 empty (IndexError in `resolve_metric_bundle`; GX issues #10738 and #11579). The pandas
 source computes the same metrics in memory, so we hand GX only the columns the suite names.
-GX is imported inside the function: the import costs about 5 s, paid only by validating steps
-(`preload()` starts it in the background when a refresh has new data to validate).
+GX is imported inside the function: the import costs 2 to 5 s, paid only by validating steps.
+It is not imported in a background thread ahead of time: that import ran while Dagster's
+storage used SQLAlchemy, whose `sqlalchemy.orm` it was initialising, and a run failed on the
+half-initialised module (AttributeError in `sqlalchemy.orm.base`).
 
 A staged table is checked in batches of whole files (`validate_in_batches`), so no more than
 about GX_BATCH_ROWS rows are converted to pandas at once: row-level counts add up across
@@ -21,7 +23,6 @@ runs over the whole table, reading no column.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 
 import duckdb
@@ -75,23 +76,6 @@ def _masked(expectation: Expectation, values: list) -> list:
     if columns & PERSONAL_COLUMNS:
         return [f"{str(v)[:3]}…(masked)" for v in values]
     return [v if isinstance(v, (int, float, str, bool)) or v is None else str(v) for v in values]
-
-
-_preloading: threading.Thread | None = None
-
-
-def _import_gx() -> None:
-    import great_expectations  # noqa: F401
-    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration  # noqa: F401
-
-
-def preload() -> None:
-    """Import GX in a background thread (once per process), so the ~4 s it takes overlap the
-    landing and validation steps of a refresh that will run the checks."""
-    global _preloading
-    if _preloading is None:
-        _preloading = threading.Thread(target=_import_gx, name="gx-preload", daemon=True)
-        _preloading.start()
 
 
 def validate_table(
