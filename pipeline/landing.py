@@ -4,9 +4,9 @@ Work follows the new data: a file is parsed only when its content (SHA-256) is n
 path. A file is hashed again only when its stat (size, modification and change times, inode)
 differs from the one recorded when it was last hashed, as git's index does; a write, a
 replacement or a copy that keeps the old modification time all change the change time, which
-no tool can set back. Rows of changed or removed files are deleted before the new content is inserted, so a
-corrected re-issue replaces what it brought before, and a file whose exact content already
-lies under another path is recorded as a duplicate and not loaded twice.
+no tool can set back. Rows of changed or removed files are deleted before the new content is
+inserted, so a corrected re-issue replaces what it brought before, and a file whose exact
+content already lies under another path is recorded as a duplicate and not loaded twice.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipeline.build_state import table_exists
 from pipeline.contract import Source
 from pipeline.ingest import FileRejected, RawRead, normalise, read_raw_file
 from pipeline.ingest.read import LINEAGE_COLUMNS, raw_cell_columns
@@ -129,32 +130,22 @@ def _upgrade_raw_values(connection: duckdb.DuckDBPyConnection, source: Source) -
         connection.execute(f"UPDATE landing.{source.name}_files SET sha256 = NULL WHERE status = 'loaded'")
 
 
-def _landing_table_exists(connection: duckdb.DuckDBPyConnection, source: Source) -> bool:
-    return bool(
-        connection.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'landing' AND table_name = ?",
-            [source.name],
-        ).fetchall()[0][0]
-    )
-
-
 def land_source(
     connection: duckdb.DuckDBPyConnection, source: Source, raw_root: Path, run_id: str
 ) -> LandingReport:
     ensure_landing_tables(connection, source)
     files_table = f"landing.{source.name}_files"
     now = datetime.now(timezone.utc)
+    known = connection.sql(
+        f"SELECT source_file, sha256, status, file_stat, last_seen_at FROM {files_table} WHERE status <> 'removed'"
+    ).pl()
     hashed = {
         path: (stat, sha256, seen_at)
-        for path, stat, sha256, seen_at in connection.execute(
-            f"SELECT source_file, file_stat, sha256, last_seen_at FROM {files_table} "
-            "WHERE status <> 'removed' AND file_stat IS NOT NULL AND sha256 IS NOT NULL"
-        ).fetchall()
-    }  # one entry per file
+        for path, sha256, _status, stat, seen_at in known.rows()  # one row per file
+        if stat is not None and sha256 is not None
+    }
     current = scan_raw_files(raw_root, source, hashed)
-    known = connection.sql(
-        f"SELECT source_file, sha256, status FROM {files_table} WHERE status <> 'removed'"
-    ).pl()
+    known = known.select("source_file", "sha256", "status")
     report = LandingReport()
 
     unchanged = current.join(known, on=["source_file", "sha256"], how="inner")
@@ -164,7 +155,7 @@ def land_source(
 
     connection.execute("BEGIN TRANSACTION")
     try:
-        if stale_paths and _landing_table_exists(connection, source):
+        if stale_paths and table_exists(connection, "landing", source.name):
             connection.execute(
                 f"DELETE FROM landing.{source.name} WHERE _source_file IN (SELECT unnest(?::VARCHAR[]))",
                 [stale_paths],
@@ -215,7 +206,7 @@ def land_source(
         finally:
             reader.shutdown(wait=True, cancel_futures=True)
             spill.remove()
-        if not _landing_table_exists(connection, source):
+        if not table_exists(connection, "landing", source.name):
             # No file of this source could be loaded yet (none sent, or all rejected): an empty
             # table, so validation and the models run on zero rows instead of failing.
             _insert_landed_rows(connection, source, normalise(source, _empty_read(source)), "", "", run_id)
@@ -257,7 +248,7 @@ def _insert_landed_rows(
         "?::VARCHAR AS _file_sha256, ?::VARCHAR AS _run_id FROM landed_rows"
     )
     try:
-        if _landing_table_exists(connection, source):
+        if table_exists(connection, "landing", source.name):
             connection.execute(f"INSERT INTO landing.{source.name} BY NAME {landed}", [source_file, sha256, run_id])
         else:
             connection.execute(f"CREATE TABLE landing.{source.name} AS {landed}", [source_file, sha256, run_id])
@@ -311,7 +302,7 @@ class _Spill:
         # it made the next checkpoint rewrite the whole table (14 s of 11 M rows at scale 1000).
         connection.execute("SET preserve_insertion_order = false")
         try:
-            if _landing_table_exists(connection, source):
+            if table_exists(connection, "landing", source.name):
                 connection.execute(f"INSERT INTO landing.{source.name} BY NAME {landed}", [run_id, self.paths])
             else:
                 connection.execute(f"CREATE TABLE landing.{source.name} AS {landed}", [run_id, self.paths])

@@ -4,9 +4,9 @@ The analysts' file is only ever replaced by `os.replace` of a complete, checkpoi
 the same folder, so a reader sees the old file or the new one, never a mixture; a reader
 holding the old file open keeps its inode (and its snapshot) after the replace. Earlier
 versions are kept as hard links in `versions/` beside the warehouse. A build whose tables are
-the ones the warehouse already holds (the version recorded in both files) is not copied again. A copy left behind by a
-publish that was killed mid-way (`.<name>.<pid>.partial`) is never renamed into place; the
-next publish or rollback deletes it once its process is gone.
+the ones the warehouse already holds (the version recorded in both files) is not copied
+again. A copy left behind by a publish that was killed mid-way (`.<name>.<pid>.partial`) is
+never renamed into place; the next publish or rollback deletes it once its process is gone.
 
 Command line:  python -m pipeline.publish rollback   (restore the previous published version)
 """
@@ -123,7 +123,7 @@ class Publication:
     version: str | None  # build_state.database_version of the build (None: unknown)
 
 
-def _version_in(warehouse_path: Path) -> str | None:
+def recorded_version(warehouse_path: Path) -> str | None:
     """The version the warehouse file records, read as an analyst would; None when it cannot tell."""
     if not warehouse_path.is_file():
         return None
@@ -145,7 +145,7 @@ def publish(build_database: Path, warehouse_path: Path, kept_versions: int, run_
     connection = duckdb.connect(os.fspath(build_database))
     try:
         version = build_state.database_version(connection)
-        if version is not None and version == _version_in(warehouse_path):
+        if version is not None and version == recorded_version(warehouse_path):
             remove_stale_partials(warehouse_path)
             return Publication(warehouse_path, copied=False, version=version)
         # Recorded in the copy, where the next publish reads it.

@@ -5,9 +5,9 @@ A file's identity is its path under RAW_DATA_DIR and the SHA-256 of its bytes, c
 without changing it is no change, and a rewritten file with new bytes is one. The sensor keeps
 the last seen state as its cursor (JSON of path -> sha256, with each file's stat, so a file
 whose stat did not change is not read again: see pipeline/landing.py) and derives the run key
-from the change, the digests of the state before and after it: a tick evaluated twice (its cursor not
-saved) requests no second run, while content that comes back after another (A, B, then A
-again) is a new change, and gets the run that rebuilds the warehouse from A.
+from the change, the digests of the state before and after it: a tick evaluated twice (its
+cursor not saved) requests no second run, while content that comes back after another (A, B,
+then A again) is a new change, and gets the run that rebuilds the warehouse from A.
 """
 
 from __future__ import annotations
@@ -25,13 +25,15 @@ from pipeline.landing import scan_raw_files
 CURSOR_VERSION = 2
 RUN_KEY_PREFIX = "raw-content-"
 SHOWN_PATHS = 5
+# When a cursor without stats was taken: long ago, so no recorded hash is trusted.
+_NEVER = datetime.min.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
 class Snapshot:
     files: dict[str, str]  # path relative to the raw folder -> SHA-256 of its content
     stats: dict[str, str] = field(default_factory=dict)  # path -> landing.file_stat when hashed
-    taken_at: datetime = datetime.min.replace(tzinfo=timezone.utc)
+    taken_at: datetime = _NEVER
 
 
 def snapshot(raw_root: Path, previous: Snapshot | None = None) -> Snapshot:
@@ -123,7 +125,7 @@ def decode_cursor(cursor: str | None) -> Snapshot | None:
     files = {str(path): str(sha) for path, sha in value["files"].items()}
     try:
         stats = {str(path): str(stat) for path, stat in value.get("stats", {}).items()}
-        taken_at = datetime.fromisoformat(value["taken_at"]) if "taken_at" in value else Snapshot(files).taken_at
+        taken_at = datetime.fromisoformat(value["taken_at"]) if "taken_at" in value else _NEVER
     except (AttributeError, TypeError, ValueError):
-        stats, taken_at = {}, Snapshot(files).taken_at
+        stats, taken_at = {}, _NEVER
     return Snapshot(files, stats, taken_at)

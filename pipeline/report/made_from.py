@@ -13,9 +13,8 @@ import json
 import os
 from pathlib import Path
 
-import duckdb
-
 from pipeline import build_state
+from pipeline.publish import recorded_version
 
 RECORD_NAME = ".made-from.json"
 _CODE_DIR = Path(__file__).parent
@@ -28,13 +27,7 @@ def _code() -> str:
 
 def warehouse_version(warehouse_path: Path) -> str | None:
     """The version of what would be made from the warehouse now; None when it is not known."""
-    if not warehouse_path.is_file():
-        return None
-    connection = duckdb.connect(os.fspath(warehouse_path), read_only=True)
-    try:
-        published = build_state.published_version(connection)
-    finally:
-        connection.close()
+    published = recorded_version(warehouse_path)
     return None if published is None else build_state.digest("reports", published, _code())
 
 
