@@ -5,6 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 SCALE ?= 1
+# The oldest DuckDB client the analysts' file is written for (pipeline/publish.ANALYST_STORAGE_VERSION);
+# the tests open the file with its CLI, installed beside the environment (docs/duckdb-version.md).
+OLDEST_DUCKDB_CLI := 1.4.4.post2
+OLDEST_CLIENT_DIR := $(VENV)/clients/duckdb-1.4
 
 .PHONY: run test ui instance sample-data rollback bench browser
 
@@ -18,6 +22,7 @@ $(VENV)/.installed-run: $(BIN)/python pyproject.toml constraints.txt
 
 $(VENV)/.installed-test: $(VENV)/.installed-run
 	$(BIN)/pip install -q -c constraints.txt -e ".[test]"
+	$(BIN)/pip install -q --no-deps --target $(OLDEST_CLIENT_DIR) duckdb-cli==$(OLDEST_DUCKDB_CLI)
 	touch $@
 
 instance:

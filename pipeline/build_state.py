@@ -29,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline import tiers
 from pipeline.contract import SOURCES_BY_NAME
 
 STATE_TABLE = "landing.build_state"
@@ -201,18 +202,12 @@ def last_extension(connection: duckdb.DuckDBPyConnection, schema: str, table: st
     return recorded[0]["from_version"], recorded[0]["files"]
 
 
-PUBLISHED_RECORD = "warehouse:published"
-
-
 def database_version(connection: duckdb.DuckDBPyConnection) -> str | None:
-    """The version of everything the analysts read (every table outside `landing`, with its
-    comments, and every view): None when a table's version is unknown."""
+    """The version of everything the analysts read (every table of their tier, with its
+    comments, and every view of their schemas): None when a table's version is unknown."""
     if not table_exists(connection, "landing", "build_state"):
         return None  # not a database this pipeline built
-    tables = connection.execute(
-        "SELECT schema_name, table_name FROM duckdb_tables() "
-        "WHERE NOT temporary AND database_name = current_database() AND schema_name <> 'landing' ORDER BY ALL"
-    ).fetchall()
+    tables = tiers.analyst_tables(connection)
     versions = []
     for schema, table in tables:
         version = table_version(connection, schema, table)
@@ -222,30 +217,24 @@ def database_version(connection: duckdb.DuckDBPyConnection) -> str | None:
     # Comments are applied on every refresh from the catalog, which a table's version does not cover.
     (described,) = connection.execute(
         """
+        WITH analysts AS (
+            SELECT unnest(?::STRUCT(schema_name VARCHAR, table_name VARCHAR)[], recursive := true)
+        )
         SELECT coalesce(md5(string_agg(described, '\n' ORDER BY described)), '') FROM (
             SELECT concat_ws('|', schema_name, table_name, comment) AS described FROM duckdb_tables()
+            SEMI JOIN analysts USING (schema_name, table_name)
             WHERE NOT temporary AND database_name = current_database()
             UNION ALL
             SELECT concat_ws('|', schema_name, table_name, column_name, data_type, comment) FROM duckdb_columns()
+            SEMI JOIN analysts USING (schema_name, table_name)
             WHERE database_name = current_database()
             UNION ALL
-            SELECT concat_ws('|', schema_name, view_name, sql) FROM duckdb_views()
-            WHERE NOT internal AND database_name = current_database()
+            SELECT concat_ws('|', schema, view, sql) FROM (SELECT unnest(?::STRUCT(schema VARCHAR, view VARCHAR, sql VARCHAR)[], recursive := true))
         )
-        """
+        """,
+        [
+            [{"schema_name": schema, "table_name": table} for schema, table in tables],
+            [{"schema": schema, "view": view, "sql": sql} for schema, view, sql in tiers.analyst_views(connection)],
+        ],
     ).fetchall()[0]
     return digest("database", described, *versions)
-
-
-def published_version(connection: duckdb.DuckDBPyConnection) -> str | None:
-    """The database version recorded by the publish that made this file (None: not recorded)."""
-    if not table_exists(connection, "landing", "build_state"):
-        return None
-    rows = connection.execute(
-        f"SELECT fingerprint FROM {STATE_TABLE} WHERE name = ? AND outcome IS NOT NULL", [PUBLISHED_RECORD]
-    ).fetchall()
-    return rows[0][0] if rows else None
-
-
-def record_published(connection: duckdb.DuckDBPyConnection, version: str | None, run_id: str) -> None:
-    record_outcome(connection, PUBLISHED_RECORD, version, {"version": version}, run_id)

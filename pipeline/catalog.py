@@ -21,6 +21,9 @@ from pipeline.config import PROJECT_ROOT, Settings
 CATALOG_PATH = PROJECT_ROOT / "pipeline" / "catalog.yml"
 DATA_DICTIONARY_PATH = PROJECT_ROOT / "docs" / "data-dictionary.md"
 DOCUMENTED_SCHEMAS = ("marts", "core", "audit")
+ANALYSTS_TIER, BUILD_TIER = "analysts", "build"
+# Schemas of the build database only: raw cells and typed rows with their personal columns.
+BUILD_ONLY_SCHEMAS = ("landing", "staging")
 
 
 @cache
@@ -38,27 +41,44 @@ def column_description(schema: str, table: str, column: str) -> str | None:
     return (entry.get("columns") or {}).get(column) or _catalog()["shared_columns"].get(column)
 
 
-def documented_tables() -> list[str]:
-    return list(_catalog()["tables"])
+def documented_tables(tier: str | None = None) -> list[str]:
+    """`schema.table` of every table the catalog describes (of one tier, if given)."""
+    return [name for name in _catalog()["tables"] if tier is None or table_tier(*name.split(".")) == tier]
 
 
-def _literal(text: str) -> str:
-    # COMMENT ON takes no bound parameters; the text is the project's own catalog, quoted here.
+def table_tier(schema: str, table: str) -> str:
+    """The tier a table belongs to: BUILD_TIER (restricted) or ANALYSTS_TIER."""
+    if schema in BUILD_ONLY_SCHEMAS:
+        return BUILD_TIER
+    entry = _catalog()["tables"].get(f"{schema}.{table}") or {}
+    return entry.get("tier", ANALYSTS_TIER)
+
+
+def tier_description(tier: str) -> str:
+    return _catalog()["tiers"][tier]
+
+
+def sql_literal(text: str) -> str:
+    """`text` as a SQL string literal, for the statements DuckDB takes no bound parameter in
+    (COMMENT ON, ATTACH); only the project's own text and paths are quoted this way."""
     return "'" + text.replace("'", "''") + "'"
 
 
-def apply_comments(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
+def apply_comments(connection: duckdb.DuckDBPyConnection, schema: str, table: str, database: str | None = None) -> None:
+    """COMMENT ON the table and its columns from the catalog (in `database`, default the current one)."""
+    qualified = f"{database}.{schema}.{table}" if database else f"{schema}.{table}"
     description = table_description(schema, table)
     if description:
-        connection.execute(f"COMMENT ON TABLE {schema}.{table} IS {_literal(description)}")
+        connection.execute(f"COMMENT ON TABLE {qualified} IS {sql_literal(description)}")
     columns = connection.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
-        [schema, table],
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = coalesce(?, current_database()) "
+        "AND schema_name = ? AND table_name = ? ORDER BY column_index",
+        [database, schema, table],
     ).fetchall()
     for (column,) in columns:
         text = column_description(schema, table, column)
         if text:
-            connection.execute(f'COMMENT ON COLUMN {schema}.{table}."{column}" IS {_literal(text)}')
+            connection.execute(f'COMMENT ON COLUMN {qualified}."{column}" IS {sql_literal(text)}')
 
 
 def render_data_dictionary(connection: duckdb.DuckDBPyConnection) -> str:
@@ -76,6 +96,11 @@ def render_data_dictionary(connection: duckdb.DuckDBPyConnection) -> str:
         "Generated from `pipeline/catalog.yml` and the warehouse by `python -m pipeline.catalog`;",
         "do not edit by hand. The same descriptions are DuckDB comments on the tables and columns.",
         "",
+        "Two files, two tiers:",
+        "",
+        f"- **Analysts' warehouse** (every table below). {tier_description(ANALYSTS_TIER)}",
+        f"- **Build database** (restricted). {tier_description(BUILD_TIER)}",
+        "",
     ]
     for schema, table, comment in tables:
         lines += [f"## `{schema}.{table}`", "", comment, "", "| column | type | description |", "|---|---|---|"]
@@ -86,6 +111,18 @@ def render_data_dictionary(connection: duckdb.DuckDBPyConnection) -> str:
         ).fetchall()
         lines += [f"| `{name}` | {data_type} | {text.replace('|', '/')} |" for name, data_type, text in columns]
         lines.append("")
+    lines += [
+        "## Build database only (restricted)",
+        "",
+        "Not in the analysts' warehouse: the schemas "
+        + ", ".join(f"`{schema}`" for schema in BUILD_ONLY_SCHEMAS)
+        + " and these tables.",
+        "",
+        "| table | description |",
+        "|---|---|",
+        *[f"| `{name}` | {table_description(*name.split('.'))} |" for name in documented_tables(BUILD_TIER)],
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -14,6 +14,9 @@ class Column:
     thai: str
     canonical: str
     required: bool = True
+    # Personal data under the PDPA (a person's ID, name or contact; an ID that may be a
+    # person's): kept in the build database only, masked in what analysts read.
+    personal: bool = False
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,11 @@ class Source:
     @property
     def required_names(self) -> list[str]:
         return [c.canonical for c in self.columns if c.required]
+
+    @property
+    def shared_names(self) -> list[str]:
+        """Columns whose raw values analysts may read (not personal)."""
+        return [c.canonical for c in self.columns if not c.personal]
 
 
 CLUSTER_PLANS = Source(
@@ -60,7 +68,7 @@ REGISTRATIONS = Source(
         Column("ปีงบประมาณ", "fiscal_year"),
         Column("รหัสคลัสเตอร์", "cluster_code"),
         Column("ประเภทผู้ประกอบการ", "entity_type"),
-        Column("เลขประจำตัวผู้เสียภาษี", "tax_id"),
+        Column("เลขประจำตัวผู้เสียภาษี", "tax_id", personal=True),
         Column("รหัสทะเบียนวิสาหกิจชุมชน", "community_enterprise_code", required=False),
         Column("ชื่อสถานประกอบการ", "enterprise_name_th"),
         Column("จังหวัด", "province"),
@@ -68,9 +76,9 @@ REGISTRATIONS = Source(
         Column("ภาคธุรกิจ", "business_sector"),
         Column("จำนวนพนักงาน (คน)", "employees", required=False),
         Column("รายได้ต่อปี (บาท)", "annual_revenue_thb", required=False),
-        Column("ผู้ติดต่อ", "contact_name", required=False),
-        Column("โทรศัพท์", "phone", required=False),
-        Column("อีเมล", "email", required=False),
+        Column("ผู้ติดต่อ", "contact_name", required=False, personal=True),
+        Column("โทรศัพท์", "phone", required=False, personal=True),
+        Column("อีเมล", "email", required=False, personal=True),
         Column("ยินยอมให้ใช้ข้อมูล", "pdpa_consent", required=False),
     ),
 )
@@ -89,9 +97,9 @@ SPENDING = Source(
         Column("ช่องทาง", "channel"),
         Column("รายการ", "description", required=False),
         Column("จำนวนเงิน (บาท)", "amount_thb"),
-        Column("ผู้รับเงิน", "payee_name", required=False),
-        Column("เลขประจำตัวผู้เสียภาษีผู้รับเงิน", "payee_tax_id", required=False),
-        Column("ผู้ประกอบการที่ได้รับประโยชน์", "beneficiary_tax_id", required=False),
+        Column("ผู้รับเงิน", "payee_name", required=False, personal=True),
+        Column("เลขประจำตัวผู้เสียภาษีผู้รับเงิน", "payee_tax_id", required=False, personal=True),
+        Column("ผู้ประกอบการที่ได้รับประโยชน์", "beneficiary_tax_id", required=False, personal=True),
         Column("หมายเหตุ", "remark", required=False),
     ),
 )
@@ -103,7 +111,7 @@ OUTCOMES = Source(
         Column("รหัสแบบสำรวจ", "survey_id"),
         Column("ปีงบประมาณ", "fiscal_year"),
         Column("รหัสคลัสเตอร์", "cluster_code"),
-        Column("เลขประจำตัวผู้เสียภาษี/รหัสวิสาหกิจชุมชน", "enterprise_ref"),
+        Column("เลขประจำตัวผู้เสียภาษี/รหัสวิสาหกิจชุมชน", "enterprise_ref", personal=True),
         Column("รอบ", "round"),
         Column("วันที่สำรวจ", "surveyed_on"),
         Column("ยอดขาย (บาท/ปี)", "annual_sales_thb"),

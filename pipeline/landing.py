@@ -47,11 +47,12 @@ FILES_TABLE_COLUMNS = """
     reason_code VARCHAR, reason VARCHAR, duplicate_of VARCHAR, rows_read BIGINT, title_rows BIGINT,
     data_rows BIGINT, blank_rows BIGINT, total_rows BIGINT, first_run_id VARCHAR,
     last_run_id VARCHAR, first_seen_at TIMESTAMPTZ, last_seen_at TIMESTAMPTZ, loaded_at TIMESTAMPTZ,
-    raw_headers STRUCT(sheet VARCHAR, headers VARCHAR[])[], file_stat VARCHAR
+    raw_headers STRUCT(sheet VARCHAR, headers VARCHAR[], canonical VARCHAR[])[], file_stat VARCHAR
 """
-# The names of the cells in landing.<source>._raw_values, per sheet ('' for CSV), kept once per
-# file in landing.<source>_files.raw_headers instead of in every row.
-RAW_HEADERS_TYPE = "STRUCT(sheet VARCHAR, headers VARCHAR[])[]"
+# The names of the cells in landing.<source>._raw_values, per sheet ('' for CSV), and the
+# canonical column each was read as (NULL: an unknown extra column), kept once per file in
+# landing.<source>_files.raw_headers instead of in every row.
+RAW_HEADERS_TYPE = "STRUCT(sheet VARCHAR, headers VARCHAR[], canonical VARCHAR[])[]"
 
 
 def file_sha256(path: Path) -> str:
@@ -120,6 +121,22 @@ def _upgrade_raw_values(connection: duckdb.DuckDBPyConnection, source: Source) -
     refresh parses them again."""
     connection.execute(f"ALTER TABLE landing.{source.name}_files ADD COLUMN IF NOT EXISTS raw_headers {RAW_HEADERS_TYPE}")
     connection.execute(f"ALTER TABLE landing.{source.name}_files ADD COLUMN IF NOT EXISTS file_stat VARCHAR")
+    # Headers recorded before their canonical columns were: none is known, so the analysts'
+    # copy of those files' quarantined rows masks every value (row_rules._with_raw_values).
+    (headers_without_columns,) = connection.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'landing' AND table_name = ? "
+        "AND column_name = 'raw_headers' AND data_type <> ?",
+        [f"{source.name}_files", RAW_HEADERS_TYPE],
+    ).fetchall()[0]
+    if headers_without_columns:
+        files_table = f"landing.{source.name}_files"
+        connection.execute(f"ALTER TABLE {files_table} ADD COLUMN raw_headers_upgraded {RAW_HEADERS_TYPE}")
+        connection.execute(
+            f"UPDATE {files_table} SET raw_headers_upgraded = list_transform(raw_headers, "
+            "lambda h: {'sheet': h.sheet, 'headers': h.headers, 'canonical': NULL::VARCHAR[]})"
+        )
+        connection.execute(f"ALTER TABLE {files_table} DROP raw_headers")
+        connection.execute(f"ALTER TABLE {files_table} RENAME raw_headers_upgraded TO raw_headers")
     (old_format,) = connection.execute(
         "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'landing' AND table_name = ? "
         "AND column_name = '_raw_values' AND data_type = 'VARCHAR'",
@@ -416,6 +433,9 @@ def _land_file(
             "reason": json.dumps({"million_baht_columns": raw.million_baht_columns}, ensure_ascii=False)
             if raw.million_baht_columns
             else None,
-            "raw_headers": [{"sheet": sheet, "headers": headers} for sheet, headers in raw.raw_headers.items()],
+            "raw_headers": [
+                {"sheet": sheet, "headers": headers, "canonical": raw.raw_columns[sheet]}
+                for sheet, headers in raw.raw_headers.items()
+            ],
         },
     )

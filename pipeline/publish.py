@@ -1,12 +1,19 @@
-"""Atomic publication of the build database as the analysts' warehouse, and rollback.
+"""Atomic publication of the analysts' tier of the build database as their warehouse, and rollback.
 
-The analysts' file is only ever replaced by `os.replace` of a complete, checkpointed copy in
-the same folder, so a reader sees the old file or the new one, never a mixture; a reader
+The publish writes a fresh DuckDB file beside the warehouse holding only the analysts' tables
+(pipeline/tiers.py: core, marts and audit without the build tier), their comments and views,
+and `audit.publication` (what was published, when, by which DuckDB, in which storage format),
+in the storage format of ANALYST_STORAGE_VERSION so that every client from that release on
+opens it. Its cost follows the analysts' tables, not the raw data the build also holds.
+
+The analysts' file is only ever replaced by `os.replace` of that complete, checkpointed file
+in the same folder, so a reader sees the old file or the new one, never a mixture; a reader
 holding the old file open keeps its inode (and its snapshot) after the replace. Earlier
-versions are kept as hard links in `versions/` beside the warehouse. A build whose tables are
-the ones the warehouse already holds (the version recorded in both files) is not copied
-again. A copy left behind by a publish that was killed mid-way (`.<name>.<pid>.partial`) is
-never renamed into place; the next publish or rollback deletes it once its process is gone.
+versions are kept as hard links in `versions/` beside the warehouse. A build whose analysts'
+tables are the ones the warehouse already holds (its version, recorded in the warehouse) is
+not written again. A file left behind by a publish that was killed mid-way
+(`.<name>.<pid>.partial`) is never renamed into place; the next publish or rollback deletes it
+once its process is gone.
 
 Command line:  python -m pipeline.publish rollback   (restore the previous published version)
 """
@@ -23,9 +30,15 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline import build_state
-from pipeline.config import Settings
+from pipeline import build_state, tiers
+from pipeline.catalog import apply_comments, sql_literal
+from pipeline.config import DEFAULT_DUCKDB_MEMORY_LIMIT, Settings
 from pipeline.processes import process_running
+
+# The oldest DuckDB release whose storage format the analysts' file is written in: DuckDB 1.4
+# and every later client (the CLI, DBeaver's driver, MotherDuck) read it (docs/duckdb-version.md).
+ANALYST_STORAGE_VERSION = "v1.4.0"
+PUBLICATION_TABLE = ("audit", "publication")
 
 
 class PublishError(RuntimeError):
@@ -77,18 +90,19 @@ def _process_alive(pid: int) -> bool:
 
 
 def remove_stale_partials(warehouse_path: Path) -> list[Path]:
-    """Delete copies left beside the warehouse by a publish or rollback whose process is gone.
+    """Delete files left beside the warehouse by a publish or rollback whose process is gone.
 
-    Such a file (a SIGKILL or power loss mid-copy) was never renamed over the warehouse and
-    never will be: only frees its space. A copy of a live process is left alone.
+    Such a file (a SIGKILL or power loss mid-write), or its write-ahead log, was never renamed
+    over the warehouse and never will be: only frees its space. A live process's is left alone.
     """
-    prefix, suffix = f".{warehouse_path.name}.", ".partial"
+    prefix = f".{warehouse_path.name}."
     removed = []
     if not warehouse_path.parent.is_dir():
         return removed
     for entry in warehouse_path.parent.iterdir():
-        pid = entry.name[len(prefix) : -len(suffix)]
-        if entry.name.startswith(prefix) and entry.name.endswith(suffix) and pid.isdigit():
+        suffix = next((s for s in (".partial", ".partial.wal") if entry.name.endswith(s)), None)
+        pid = entry.name[len(prefix) : -len(suffix)] if suffix else ""
+        if entry.name.startswith(prefix) and pid.isdigit():
             if not _process_alive(int(pid)):
                 entry.unlink(missing_ok=True)
                 removed.append(entry)
@@ -130,39 +144,85 @@ def recorded_version(warehouse_path: Path) -> str | None:
     try:
         connection = duckdb.connect(os.fspath(warehouse_path), read_only=True)
     except duckdb.Error:
-        return None  # unreadable, or locked by a writer: copy, which replaces it whole
+        return None  # unreadable, or locked by a writer: publish, which replaces it whole
     try:
-        return build_state.published_version(connection)
+        rows = connection.execute(
+            "SELECT database_version FROM audit.publication ORDER BY published_at DESC LIMIT 1"
+        ).fetchall()
+    except duckdb.CatalogException:
+        return None  # a file written before publications were recorded
     finally:
         connection.close()
+    return rows[0][0] if rows else None
 
 
-def publish(build_database: Path, warehouse_path: Path, kept_versions: int, run_id: str = "") -> Publication:
-    """Checkpoint the build database and make a copy of it the analysts' warehouse, unless the
-    warehouse already holds a build of the same version."""
+def _attach(connection: duckdb.DuckDBPyConnection, path: Path, alias: str, options: str) -> None:
+    # ATTACH takes no bound parameter (DuckDB 1.5): the path is quoted as a literal.
+    connection.execute(f"ATTACH {sql_literal(os.fspath(path))} AS {alias} ({options})")
+
+
+def write_analysts_file(build_database: Path, target: Path, version: str | None, run_id: str, memory_limit: str) -> None:
+    """Write the analysts' tier of `build_database` into the new file `target`, checkpointed."""
+    connection = duckdb.connect(config={"memory_limit": memory_limit})
+    try:
+        _attach(connection, build_database, "build", "READ_ONLY")
+        _attach(connection, target, "analysts", f"STORAGE_VERSION {sql_literal(ANALYST_STORAGE_VERSION)}")
+        connection.execute("USE build")
+        tables = tiers.analyst_tables(connection)
+        views = tiers.analyst_views(connection)
+        for schema in tiers.ANALYST_SCHEMAS:
+            connection.execute(f"CREATE SCHEMA analysts.{schema}")
+        for schema, table in tables:
+            connection.execute(f"CREATE TABLE analysts.{schema}.{table} AS FROM build.{schema}.{table}")
+        if views:
+            connection.execute("USE analysts")  # a view's statement names its tables unqualified
+            for _schema, _view, statement in views:
+                connection.execute(statement)
+            connection.execute("USE build")
+        schema, table = PUBLICATION_TABLE
+        connection.execute(
+            f"CREATE TABLE analysts.{schema}.{table} AS SELECT ?::VARCHAR AS database_version, ?::VARCHAR AS run_id, "
+            "now() AS published_at, ?::VARCHAR AS duckdb_version, ?::VARCHAR AS storage_version",
+            [version, run_id, duckdb.__version__, ANALYST_STORAGE_VERSION],
+        )
+        for schema, table in [*tables, PUBLICATION_TABLE]:
+            apply_comments(connection, schema, table, database="analysts")
+        connection.execute("USE memory")
+        connection.execute("DETACH build")
+        # Everything into the file itself (no write-ahead log beside it), durable before the swap.
+        connection.execute("CHECKPOINT analysts")
+        connection.execute("DETACH analysts")
+    finally:
+        connection.close()
+    with open(target, "rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def publish(
+    build_database: Path, warehouse_path: Path, kept_versions: int, run_id: str = "", memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
+) -> Publication:
+    """Write the analysts' tier of the build database into a fresh file and make it the
+    analysts' warehouse, unless the warehouse already holds tables of the same version."""
     if not build_database.exists():
         raise PublishError(f"build database {build_database} does not exist; nothing to publish")
-    connection = duckdb.connect(os.fspath(build_database))
+    connection = duckdb.connect(os.fspath(build_database), read_only=True)
     try:
         version = build_state.database_version(connection)
-        if version is not None and version == recorded_version(warehouse_path):
-            remove_stale_partials(warehouse_path)
-            return Publication(warehouse_path, copied=False, version=version)
-        # Recorded in the copy, where the next publish reads it.
-        build_state.record_published(connection, version, run_id)
-        # Folds the write-ahead log into the file, so the copy below is complete on its own.
-        connection.execute("CHECKPOINT")
     finally:
         connection.close()
+    if version is not None and version == recorded_version(warehouse_path):
+        remove_stale_partials(warehouse_path)
+        return Publication(warehouse_path, copied=False, version=version)
     warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_partials(warehouse_path)
     candidate = _candidate_path(warehouse_path)
     try:
-        _copy_durably(build_database, candidate)
+        write_analysts_file(build_database, candidate, version, run_id, memory_limit)
         _verify_readable(candidate)
         _swap_in(candidate, warehouse_path, kept_versions)
     except BaseException:
-        candidate.unlink(missing_ok=True)
+        for path in (candidate, candidate.with_name(candidate.name + ".wal")):
+            path.unlink(missing_ok=True)
         raise
     return Publication(warehouse_path, copied=True, version=version)
 

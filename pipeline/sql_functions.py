@@ -16,3 +16,10 @@ def define_macros(connection: duckdb.DuckDBPyConnection) -> None:
         "CREATE OR REPLACE TEMP MACRO cluster_name_key(name) AS "
         r"regexp_replace(lower(replace(name, 'คลัสเตอร์', '')), '\s+', '', 'g')"
     )
+    # A personal value as analysts may see it: its shape only (every digit 9, every letter x,
+    # punctuation and spaces kept), so `1.05554E+12` or a 12-digit ID still shows why the row was
+    # rejected while the value itself stays in the build database.
+    connection.execute(
+        "CREATE OR REPLACE TEMP MACRO mask_personal(value) AS "
+        r"regexp_replace(regexp_replace(value, '\p{N}', '9', 'g'), '[\p{L}\p{M}]', 'x', 'g')"
+    )

@@ -95,7 +95,12 @@ class Materialised:
     build_database: Path
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        """Rows from the analysts' warehouse."""
         return query_read_only(self.warehouse_path, sql, params)
+
+    def query_build(self, sql: str, params: list | None = None) -> list[tuple]:
+        """Rows from the build database (landing, staging, build state: the restricted tier)."""
+        return query_read_only(self.build_database, sql, params)
 
     def frame(self, sql: str, params: list | None = None):
         connection = duckdb.connect(os.fspath(self.warehouse_path), read_only=True)

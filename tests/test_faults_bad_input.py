@@ -530,7 +530,7 @@ def test_the_refresh_succeeds_and_every_loaded_file_reconciles(run, manifest):
     (check,) = [e for e in run.warehouse.result.get_asset_check_evaluations() if e.check_name == "every_row_accounted_for"]
     assert check.passed
     # Every hand-written data row is staged or quarantined: nothing vanished.
-    (landed, accounted) = run.warehouse.query(
+    (landed, accounted) = run.warehouse.query_build(
         """SELECT (SELECT count(*) FROM landing.registrations WHERE _row_kind = 'data')
                   + (SELECT count(*) FROM landing.spending WHERE _row_kind = 'data')
                   + (SELECT count(*) FROM landing.outcomes WHERE _row_kind = 'data')
@@ -598,7 +598,7 @@ def test_headers_only_file_loads_with_zero_rows(manifest):
 def test_extra_columns_are_kept_aside_and_the_row_loads(run, manifest):
     path = "registrations/faults/registrations_hq_2566_extra_columns.csv"
     assert (manifest[path]["status"], manifest[path]["rows_staged"]) == ("loaded", 1)
-    (extra,) = run.warehouse.query("SELECT _extra FROM staging.registrations WHERE _source_file = ?", [path])[0]
+    (extra,) = run.warehouse.query_build("SELECT _extra FROM staging.registrations WHERE _source_file = ?", [path])[0]
     assert json.loads(extra) == {"หมายเหตุภายใน": "โทรกลับ", "ผู้บันทึก": "สมศรี"}
 
 
@@ -606,7 +606,7 @@ def test_a_csv_header_on_line_4_under_title_rows(run, manifest):
     row = manifest["spending/faults/spending_2566_title_rows.csv"]
     assert (row["status"], row["header_row_number"], row["title_rows"]) == ("loaded", 4, 3)
     assert (row["rows_staged"], row["rows_quarantined"], row["reconciled"]) == (2, 0, True)
-    numbers = run.warehouse.query(
+    numbers = run.warehouse.query_build(
         "SELECT list(_row_number ORDER BY _row_number) FROM staging.spending WHERE _source_file = ?",
         ["spending/faults/spending_2566_title_rows.csv"],
     )[0][0]
@@ -662,7 +662,7 @@ def test_bad_values_each_end_with_their_reason_or_stay_text(run, quarantine):
         else:
             assert key not in quarantine, (bad.what, quarantine.get(key))
             if bad.column:
-                (value,) = run.warehouse.query(
+                (value,) = run.warehouse.query_build(
                     f"SELECT {bad.column} FROM {staging_tables[bad.source]} WHERE _source_file = ? AND _row_number = ?",
                     [path, bad.row_number],
                 )[0]

@@ -52,19 +52,26 @@ def _digest(path: Path) -> str:
 
 
 def warehouse_state(path: Path) -> dict:
-    """What must equal a clean refresh: table checksums, row counts, quarantine and manifest."""
+    """What must equal a clean refresh: table checksums, row counts, quarantine and manifest,
+    from the warehouse at `path` and the build database of the same work folder."""
+    # The layout of conftest.project_environment: <work>/warehouse/<file>, <work>/build/<file>.
+    build = duckdb.connect(os.fspath(path.parent.parent / "build" / "cluster_programme.build.duckdb"), read_only=True)
+    try:
+        state = {}
+        for source in SOURCES:
+            state[f"landing.{source}"] = build.execute(f"SELECT count(*) FROM landing.{source}").fetchall()[0][0]
+            state[f"staging.{source}"] = build.execute(f"SELECT count(*) FROM staging.{source}").fetchall()[0][0]
+    finally:
+        build.close()
     connection = duckdb.connect(os.fspath(path), read_only=True)
     try:
         def one(sql):
             return connection.execute(sql).fetchall()[0][0]
 
-        state = {
+        state |= {
             table: one(f"SELECT md5(string_agg(md5(t::VARCHAR), ',' ORDER BY md5(t::VARCHAR))) FROM {table} t")
             for table in CHECKSUM_TABLES
         }
-        for source in SOURCES:
-            state[f"landing.{source}"] = one(f"SELECT count(*) FROM landing.{source}")
-            state[f"staging.{source}"] = one(f"SELECT count(*) FROM staging.{source}")
         state["audit.quarantine"] = one(
             "SELECT md5(string_agg(concat_ws('|', source_file, row_number, reason_codes::VARCHAR, duplicate_of), ','"
             " ORDER BY source_file, row_number)) FROM audit.quarantine"

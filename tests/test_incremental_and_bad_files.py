@@ -136,7 +136,7 @@ def test_a_corrected_reissue_replaces_its_rows_and_a_deleted_file_leaves(scenari
     assert manifest["spending/spending_2564_05.csv"]["status"] == "removed"
     (left,) = third.query("SELECT count(*) FROM core.fct_spending WHERE source_file = 'spending/spending_2564_05.csv'")[0]
     assert left == 0
-    (staged_now,) = third.query("SELECT count(*) FROM staging.spending WHERE _source_file = ?", [reissued])[0]
+    (staged_now,) = third.query_build("SELECT count(*) FROM staging.spending WHERE _source_file = ?", [reissued])[0]
     assert staged_now == manifest[reissued]["rows_staged"]
 
 

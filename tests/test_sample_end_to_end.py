@@ -103,7 +103,7 @@ def test_every_injected_quarantine_defect_is_caught_by_its_rule(sample_warehouse
 def test_every_injected_repair_is_applied_and_counted(sample_warehouse, truth):
     repaired = defaultdict(set)
     for table in ("cluster_plans", "registrations", "spending", "outcomes"):
-        for source_file, row_number, repairs in sample_warehouse.query(
+        for source_file, row_number, repairs in sample_warehouse.query_build(
             f"SELECT _source_file, _row_number, _repairs FROM staging.{table}"
         ):
             repaired[(source_file, row_number)].update(repairs)

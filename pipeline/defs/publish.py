@@ -3,13 +3,17 @@
 
 import dagster as dg
 
+from pipeline.defs.reference import REFERENCE_TABLES
 from pipeline.metadata import BUILD_POOL
-from pipeline.publish import list_versions, publish
+from pipeline.publish import ANALYST_STORAGE_VERSION, list_versions, publish
 from pipeline.resources import WarehouseResource
 from pipeline.sql_models import discover_models
+from pipeline.tiers import ANALYST_SCHEMAS
 
-# Publishing waits for every mart and audit table, and so for every blocking check upstream.
-PUBLISHED_TABLES = [dg.AssetKey([m.schema, m.table]) for m in discover_models(("audit", "marts"))]
+# Publishing waits for every table of the analysts' schemas, and so for every blocking check upstream.
+PUBLISHED_TABLES = [dg.AssetKey([m.schema, m.table]) for m in discover_models(ANALYST_SCHEMAS)] + [
+    dg.AssetKey(["core", table]) for table in REFERENCE_TABLES
+]
 
 
 @dg.asset(
@@ -18,21 +22,26 @@ PUBLISHED_TABLES = [dg.AssetKey([m.schema, m.table]) for m in discover_models(("
     deps=PUBLISHED_TABLES,
     kinds={"duckdb"},
     pool=BUILD_POOL,
-    description="The analysts' DuckDB file (WAREHOUSE_PATH), replaced atomically by a checkpointed copy "
-    "of the build database once everything upstream and its blocking checks have passed; left as it is "
-    "when it already holds tables of the same versions.",
+    description="The analysts' DuckDB file (WAREHOUSE_PATH): the analysts' tier of the build database "
+    "(core, marts, audit; no personal data) written into a fresh file in the storage format of DuckDB "
+    f"{ANALYST_STORAGE_VERSION} and swapped in atomically once everything upstream and its blocking checks "
+    "have passed; left as it is when it already holds tables of the same versions.",
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = warehouse.settings()
-    publication = publish(settings.build_database, settings.warehouse_path, settings.kept_versions, context.run_id)
+    publication = publish(
+        settings.build_database, settings.warehouse_path, settings.kept_versions, context.run_id,
+        settings.duckdb_memory_limit,
+    )
     if not publication.copied:
-        context.log.info(f"{publication.path} already holds this build (version {publication.version[:12]}); not copied")
+        context.log.info(f"{publication.path} already holds this build (version {publication.version[:12]}); not written again")
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(publication.path)),
             "size_bytes": publication.path.stat().st_size,
             "versions_kept": len(list_versions(publication.path)),
             "copied": publication.copied,
+            "storage_version": ANALYST_STORAGE_VERSION,
             "database_version": publication.version or "unknown",
         }
     )

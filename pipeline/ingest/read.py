@@ -109,6 +109,10 @@ class RawRead:
     once per sheet rather than in every row: `raw_values(row)` gives a row's cells as a dict;
     landing stores the cells as the list `_raw_values`, and audit.quarantine shows them as a
     JSON object header -> value.
+
+    raw_columns: per sheet, aligned with raw_headers, the canonical name each cell was read as
+    (None for an unknown extra column), so personal values can be told apart from the others
+    whatever header the office wrote (pipeline/validation/row_rules.py masks them for analysts).
     """
 
     data: pl.DataFrame
@@ -126,6 +130,7 @@ class RawRead:
     sheets: list[str] = field(default_factory=list)
     ignored_sheets: list[str] = field(default_factory=list)
     raw_headers: dict[str, list[str]] = field(default_factory=dict)
+    raw_columns: dict[str, list[str | None]] = field(default_factory=dict)
 
     @property
     def raw_cell_columns(self) -> list[str]:
@@ -372,6 +377,7 @@ class _SheetTable:
     languages: set[str]
     extra_columns: list[str]
     raw_headers: list[str]
+    raw_columns: list[str | None]
 
 
 def _find_header_position(grid: pl.DataFrame, lookup: pl.DataFrame, source: contract.Source) -> int | None:
@@ -489,6 +495,7 @@ def _sheet_table(
         languages=languages,
         extra_columns=[cell_for_json[c] for c in extra],
         raw_headers=list(cell_for_json.values()),
+        raw_columns=[canonical_of.get(column) for column in cell_for_json],
     )
 
 
@@ -539,6 +546,7 @@ def read_raw_file(path: Path, source: contract.Source, raw_root: Path, sha256: s
     sheets: list[str] = []
     ignored: list[str] = []
     raw_headers: dict[str, list[str]] = {}
+    raw_columns: dict[str, list[str | None]] = {}
     for sheet, grid in grids:
         where = f"{relative_path} sheet {sheet!r}" if file_format == "xlsx" else relative_path
         position = _find_header_position(grid, lookup, source)
@@ -548,6 +556,7 @@ def read_raw_file(path: Path, source: contract.Source, raw_root: Path, sha256: s
         tables.append(_sheet_table(grid, position, lookup, source, where))
         sheets.append(sheet)
         raw_headers[sheet] = tables[-1].raw_headers
+        raw_columns[sheet] = tables[-1].raw_columns
     if not tables:
         raise FileRejected(
             HEADER_NOT_FOUND,
@@ -576,6 +585,7 @@ def read_raw_file(path: Path, source: contract.Source, raw_root: Path, sha256: s
         sheets=sheets if file_format == "xlsx" else [],
         ignored_sheets=ignored if file_format == "xlsx" else [],
         raw_headers=raw_headers,
+        raw_columns=raw_columns,
     )
 
 

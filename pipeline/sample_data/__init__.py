@@ -145,12 +145,15 @@ def generate(
         (out / s.folder).mkdir(parents=True, exist_ok=True)
     aliases = render.province_aliases(world.provinces)
     n_files = n_bytes = 0
+    personal: set[str] = set()  # for the truth file only
     for source, fp in plans.items():
         for p in fp.values():
             df = tables[source].filter(pl.col("file") == p.path).sort("row")
             cells = render.RENDER[source](df, p, world, aliases)
             del df
             header = render.headers(p)
+            if truth is not None:
+                personal |= truth_module.personal_values(cells, p)
             path = out / p.path
             if p.fmt == "xlsx":
                 writers.write_xlsx(path, p, header, cells)
@@ -165,7 +168,7 @@ def generate(
         _log(verbose, t0, f"{source}: {len(fp)} files written")
     summary = {"files": n_files, "bytes": n_bytes, "truth": None}
     if truth is not None:
-        t = truth_module.build(world, tables, logs, plans)
+        t = truth_module.build(world, tables, logs, plans, personal)
         tp = Path(truth)
         tp.parent.mkdir(parents=True, exist_ok=True)
         tp.write_text(truth_module.dumps(t), encoding="utf-8")

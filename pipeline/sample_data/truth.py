@@ -34,6 +34,40 @@ def _round(x: float, nd: int = 4) -> float:
     return float(np.round(x, nd))
 
 
+# Contract columns holding an identifier: personal when it is a natural person's (a 13-digit
+# number that does not start with 0), with the payee's name on the same row.
+_ID_COLUMNS = ("tax_id", "payee_tax_id", "beneficiary_tax_id", "enterprise_ref")
+_ID_NAMED_BY = {"payee_tax_id": "payee_name"}
+PERSONAL_VALUE_MIN_LENGTH = 5  # shorter values (a blank, `-`) are not telling
+PERSONAL_VALUES_CAP = 100_000
+
+
+def personal_values(cells: pl.DataFrame, plan: FilePlan) -> set[str]:
+    """The personal values a rendered file holds (cells `c<i>` in the order of plan.columns):
+    what must never reach the analysts' warehouse in clear (tests/test_documentation_and_privacy.py)."""
+    source = contract.SOURCES_BY_NAME[plan.source]
+    position = {name: i for i, name in enumerate(plan.columns)}
+    personal = [c.canonical for c in source.columns if c.personal and c.canonical in position]
+    cell = {name: pl.col(f"c{position[name]}").str.strip_chars() for name in personal}
+    digits = {
+        name: cell[name].str.replace_many(list(spec.THAI_DIGITS), [str(i) for i in range(10)]).str.replace_all(r"\D", "")
+        for name in personal if name in _ID_COLUMNS
+    }
+    is_person = {name: (d.str.len_chars() == 13) & ~d.str.starts_with("0") for name, d in digits.items()}
+    person_name_of = {named: is_person[id_column] for id_column, named in _ID_NAMED_BY.items() if id_column in is_person}
+    columns = [
+        pl.when(is_person[name]).then(cell[name]) if name in is_person
+        else pl.when(person_name_of[name]).then(cell[name]) if name in person_name_of
+        else cell[name]
+        for name in personal
+    ]
+    columns += [pl.when(is_person[name]).then(digits[name]) for name in is_person]
+    if not columns:
+        return set()
+    values = cells.select(pl.concat_list([c.alias(f"p{i}") for i, c in enumerate(columns)]).alias("v")).explode("v")["v"]
+    return set(values.filter(values.str.len_chars() >= PERSONAL_VALUE_MIN_LENGTH).to_list())
+
+
 def basis_counts(world: World, tables: dict[str, pl.DataFrame], plans: dict) -> dict[str, dict[int, int]]:
     pr = tables["cluster_plans"]
     staged_plan = pr.filter(pl.col("status") == STAGED)
@@ -94,7 +128,10 @@ def defect_entries(tables: dict[str, pl.DataFrame], logs: dict[str, pl.DataFrame
     return ent.sort(["file", "row", "kind", "column"], nulls_last=True)
 
 
-def build(world: World, tables: dict[str, pl.DataFrame], logs: dict[str, pl.DataFrame], plans: dict[str, dict[tuple, FilePlan]]) -> dict:
+def build(
+    world: World, tables: dict[str, pl.DataFrame], logs: dict[str, pl.DataFrame], plans: dict[str, dict[tuple, FilePlan]],
+    personal: set[str] = frozenset(),
+) -> dict:
     pr, reg, sp, sv = (tables[s] for s in ("cluster_plans", "registrations", "spending", "outcomes"))
     splan = pr.filter(pl.col("status") == STAGED)
     sreg = reg.select("year", "cid", "eid", "status").filter(pl.col("status") == STAGED)
@@ -288,6 +325,9 @@ def build(world: World, tables: dict[str, pl.DataFrame], logs: dict[str, pl.Data
         "defects_truncated": cap,
         "defects_cap_per_kind": spec.DEFECT_LIST_CAP_PER_KIND if cap else None,
         "defects": defects,
+        # Every one at the committed scale; at large scales a sample, as for defects.
+        "personal_values": sorted(personal)[:PERSONAL_VALUES_CAP],
+        "personal_values_truncated": len(personal) > PERSONAL_VALUES_CAP,
     }
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import duckdb
 
+from pipeline.contract import SOURCES_BY_NAME
 from pipeline.validation.suites import IDENTIFIER, UNIQUENESS, Expectation, Suite, quoted_column
 
 LINEAGE_COLUMNS = ("_source_file", "_sheet", "_row_number", "_file_sha256", "_run_id")
@@ -217,35 +218,52 @@ def append_rows(
     connection.execute("CREATE OR REPLACE TEMP TABLE quarantined_rows AS " + _QUARANTINED, [suite.source])
     connection.execute(f"INSERT INTO {staging_table} BY NAME SELECT {_STAGED_COLUMNS} FROM flagged WHERE len(_reasons) = 0")
     (staged,) = connection.execute("SELECT count(*) FROM flagged WHERE len(_reasons) = 0").fetchall()[0]
-    connection.execute(f"INSERT INTO {quarantine_table} BY NAME {_with_raw_values(suite.source, 'quarantined_rows')}")
+    with_raw_values, parameters = _with_raw_values(suite.source, "quarantined_rows")
+    connection.execute(f"INSERT INTO {quarantine_table} BY NAME {with_raw_values}", parameters)
     (quarantined,) = connection.execute("SELECT count(*) FROM quarantined_rows").fetchall()[0]
     connection.execute("DROP TABLE quarantined_rows")
     return staged, quarantined
 
 
-def _with_raw_values(source: str, quarantined_rows: str) -> str:
+def _with_raw_values(source: str, quarantined_rows: str) -> tuple[str, dict]:
     """The quarantined rows with `raw_values` filled from landing: the row's cells as a JSON
     object header -> value, the header names taken from the file's landing record (a sheet
-    narrower than another of its workbook has trailing nulls in its list: they are not its cells)."""
-    return f"""
-        WITH named AS (
+    narrower than another of its workbook has trailing nulls in its list: they are not its cells).
+
+    `raw_values_masked` is the same object for analysts: a cell read as a personal column, or
+    as a column the contract does not know, shows only its shape (`mask_personal`). Returns the
+    statement and its bound parameters.
+    """
+    sql = f"""
+        WITH joined AS (
             SELECT q.*, l._raw_values AS _cells,
-                   list_filter(f.raw_headers, lambda h: h.sheet = coalesce(q.sheet, ''))[1].headers AS _headers
+                   list_filter(f.raw_headers, lambda h: h.sheet = coalesce(q.sheet, ''))[1] AS _sheet_headers
             FROM {quarantined_rows} q
             LEFT JOIN landing.{source} l
               ON l._source_file = q.source_file AND l._row_number = q.row_number
              AND l._sheet IS NOT DISTINCT FROM q.sheet
             LEFT JOIN landing.{source}_files f ON f.source_file = q.source_file
+        ),
+        named AS (
+            SELECT * EXCLUDE (_sheet_headers), _sheet_headers.headers AS _headers, _sheet_headers.canonical AS _columns
+            FROM joined
         )
-        SELECT * EXCLUDE (_cells, _headers)
-               REPLACE (to_json(map(_headers, _cells[1:len(_headers)]))::VARCHAR AS raw_values)
+        SELECT * EXCLUDE (_cells, _headers, _columns)
+               REPLACE (to_json(map(_headers, _cells[1:len(_headers)]))::VARCHAR AS raw_values),
+               to_json(map(_headers, list_transform(
+                   range(1, len(_headers) + 1),
+                   lambda i: CASE WHEN list_contains($shared_columns, _columns[i]) THEN _cells[i]
+                                  ELSE mask_personal(_cells[i]) END
+               )))::VARCHAR AS raw_values_masked
         FROM named
         ORDER BY source_file, sheet, row_number
     """
+    return sql, {"shared_columns": SOURCES_BY_NAME[source].shared_names}
 
 
 def attach_raw_values(connection: duckdb.DuckDBPyConnection, source: str, quarantine_table: str) -> None:
     """Fill `raw_values` of the rows of `quarantine_table` (see _with_raw_values)."""
     connection.execute(f"CREATE OR REPLACE TEMP TABLE quarantined_rows AS SELECT * FROM {quarantine_table}")
-    connection.execute(f"CREATE OR REPLACE TABLE {quarantine_table} AS {_with_raw_values(source, 'quarantined_rows')}")
+    with_raw_values, parameters = _with_raw_values(source, "quarantined_rows")
+    connection.execute(f"CREATE OR REPLACE TABLE {quarantine_table} AS {with_raw_values}", parameters)
     connection.execute("DROP TABLE quarantined_rows")
