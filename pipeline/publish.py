@@ -162,7 +162,9 @@ def _attach(connection: duckdb.DuckDBPyConnection, path: Path, alias: str, optio
 
 
 def write_analysts_file(build_database: Path, target: Path, version: str | None, run_id: str, memory_limit: str) -> None:
-    """Write the analysts' tier of `build_database` into the new file `target`, checkpointed."""
+    """Write the analysts' tier of `build_database` into the new file `target`, checkpointed.
+
+    A failure to write the file (disk full, read-only folder) is an OSError naming it."""
     connection = duckdb.connect(config={"memory_limit": memory_limit})
     try:
         _attach(connection, build_database, "build", "READ_ONLY")
@@ -192,6 +194,8 @@ def write_analysts_file(build_database: Path, target: Path, version: str | None,
         # Everything into the file itself (no write-ahead log beside it), durable before the swap.
         connection.execute("CHECKPOINT analysts")
         connection.execute("DETACH analysts")
+    except duckdb.IOException as error:
+        raise OSError(f"could not write the analysts' file {target}: {error}") from error
     finally:
         connection.close()
     with open(target, "rb+") as handle:

@@ -56,7 +56,8 @@ class WarehouseResource(dg.ConfigurableResource):
         """
         settings = self.settings()
         database = settings.build_database
-        database.parent.mkdir(parents=True, exist_ok=True)
+        # The build database holds personal data: its folder is created for its owner only.
+        database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         connection = _connect_when_free(database, {"memory_limit": settings.duckdb_memory_limit})
         try:
             set_hash_key(connection, settings.pii_key_file)

@@ -38,8 +38,9 @@ def _run(raw, work) -> Materialised:
 
 
 def _tables(run: Materialised) -> dict[str, tuple]:
-    """Row count and an order-independent checksum of every staging, audit, core and mart table."""
-    connection = duckdb.connect(os.fspath(run.warehouse_path), read_only=True)
+    """Row count and an order-independent checksum of every staging, audit, core and mart table
+    (of the build database, which holds them all)."""
+    connection = duckdb.connect(os.fspath(run.build_database), read_only=True)
     try:
         columns = connection.execute(
             "SELECT schema_name, table_name, list(column_name ORDER BY column_index) FROM duckdb_columns() "
@@ -138,7 +139,7 @@ def refreshes(tmp_path_factory):
     )
     new_ledger = _run(raw, work)
     snapshots["new_ledger"] = _tables(new_ledger)
-    snapshots["new_ledger_quarantine"] = new_ledger.query(
+    snapshots["new_ledger_quarantine"] = new_ledger.query_build(
         "SELECT message, raw_values FROM audit.quarantine_spending WHERE source_file = ?", [NEW_LEDGER]
     )
     scratch = _scratch(raw, root, "scratch", work)
@@ -215,7 +216,7 @@ def test_a_backfilled_row_before_a_staged_one_splits_everything_again(refreshes)
     assert _build_mode(backfilled, "staging/spending") == "rebuilt"
     assert _build_mode(backfilled, "core/fct_spending") == "rebuilt"
     # The staged document of 2565_09 now repeats the back-filled row, which comes first.
-    (duplicate_of,) = backfilled.query(
+    (duplicate_of,) = backfilled.query_build(
         "SELECT duplicate_of FROM audit.quarantine_spending WHERE source_file = 'spending/spending_2565_09.csv' "
         "AND row_number = 3"
     )[0]

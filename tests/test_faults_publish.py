@@ -1,9 +1,10 @@
-"""A publish killed half-way: the analysts' file is never replaced by a partial copy.
+"""A publish killed half-way: the analysts' file is never replaced by a partial one.
 
-`publish()` copies the build database to `.<name>.<pid>.partial` beside the warehouse, verifies
-it and renames it over the warehouse. A SIGKILL during the copy leaves that partial file
-behind; it must never become the warehouse, and the next publish (or rollback) deletes it once
-its process is gone, while a partial of a process still running is left alone.
+`publish()` writes the analysts' tables into `.<name>.<pid>.partial` beside the warehouse,
+verifies it and renames it over the warehouse. A SIGKILL while it is written leaves that
+partial file (and its write-ahead log) behind; it must never become the warehouse, and the next
+publish (or rollback) deletes it once its process is gone, while a partial of a process still
+running is left alone.
 """
 
 import hashlib
@@ -56,30 +57,26 @@ def _dead_pid() -> int:
     return int(finished.stdout)
 
 
-# The child publishes for real, with the copy slowed down after half the bytes (the only test
-# double: a real copy of a small file is too quick to be killed in the middle).
+# The child publishes for real, and waits once the tables are written into the new file,
+# before their comments and the checkpoint (the only test double: a real publish of a small
+# build is too quick to be killed in the middle).
 _SLOW_PUBLISH = textwrap.dedent(
     """
-    import os, sys, time
+    import sys, time
     from pathlib import Path
     import pipeline.publish as publish_module
 
-    def half_then_wait(source, target):
-        data = Path(source).read_bytes()
-        with open(target, "wb") as handle:
-            handle.write(data[: len(data) // 2])
-            handle.flush()
-            os.fsync(handle.fileno())
-        print("half copied", flush=True)
+    def written_then_wait(*args, **kwargs):
+        print("half written", flush=True)
         time.sleep(600)
 
-    publish_module._copy_durably = half_then_wait
+    publish_module.apply_comments = written_then_wait
     publish_module.publish(Path(sys.argv[1]), Path(sys.argv[2]), kept_versions=3)
     """
 )
 
 
-def test_a_publish_killed_mid_copy_leaves_the_warehouse_and_the_next_publish_cleans_up(tmp_path):
+def test_a_publish_killed_mid_write_leaves_the_warehouse_and_the_next_publish_cleans_up(tmp_path):
     build, warehouse = tmp_path / "build.duckdb", tmp_path / "wh" / "cluster_programme.duckdb"
     _build(build, 1, rows=2000)
     publish(build, warehouse, kept_versions=3)
@@ -93,7 +90,7 @@ def test_a_publish_killed_mid_copy_leaves_the_warehouse_and_the_next_publish_cle
     )
     try:
         line = child.stdout.readline()
-        assert line.strip() == "half copied", line + child.stdout.read()
+        assert line.strip() == "half written", line + child.stdout.read()
         child.send_signal(signal.SIGKILL)
         assert child.wait(timeout=KILL_TIMEOUT_SECONDS) == -signal.SIGKILL
     finally:
@@ -101,17 +98,17 @@ def test_a_publish_killed_mid_copy_leaves_the_warehouse_and_the_next_publish_cle
             child.kill()
         child.stdout.close()
 
-    # The kill left half a copy beside the warehouse; the warehouse itself did not change.
+    # The kill left half a file beside the warehouse; the warehouse itself did not change.
     (partial,) = _partials(warehouse.parent)
     assert partial.name == f".cluster_programme.duckdb.{child.pid}.partial"
     assert 0 < partial.stat().st_size < build.stat().st_size
     assert _digest(warehouse) == before and _value(warehouse) == 1
     assert partial not in list_versions(warehouse)
 
-    # The next publish never takes the partial: it makes its own copy and deletes the leftover.
+    # The next publish never takes the partial: it writes its own file and deletes the leftover.
     publish(build, warehouse, kept_versions=3)
     assert _value(warehouse) == 2
-    assert _partials(warehouse.parent) == []
+    assert _partials(warehouse.parent) == [] and list(warehouse.parent.glob(".*.partial.wal")) == []
     assert [_value(v) for v in list_versions(warehouse)] == [1]
 
 

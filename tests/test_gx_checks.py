@@ -118,7 +118,7 @@ def test_outcomes_in_batches_of_files_equal_those_of_the_whole_table(added):
 @pytest.mark.parametrize("source", ["spending", "registrations"])
 def test_the_sample_checked_in_batches_gives_the_outcomes_of_one_check(sample_warehouse, source):
     suite = load_suite(source)
-    connection = duckdb.connect(str(sample_warehouse.warehouse_path), read_only=True)
+    connection = duckdb.connect(str(sample_warehouse.build_database), read_only=True)
     try:
         files = connection.execute(f"SELECT count(DISTINCT _source_file) FROM staging.{source}").fetchall()[0][0]
         assert files > 1

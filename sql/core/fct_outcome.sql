@@ -22,8 +22,9 @@ WITH rounds AS (
 SELECT fiscal_year, cluster_code, enterprise_key, has_baseline, has_after,
        NOT (has_baseline AND has_after) AS round_missing,
        sales_baseline_thb, sales_after_thb, cost_reduction_thb, new_investment_thb,
+       -- Every amount is DECIMAL(18,2): stated, as DuckDB releases widen sums differently.
        CASE WHEN has_baseline AND has_after
-            THEN sales_after_thb - sales_baseline_thb + cost_reduction_thb + new_investment_thb END
+            THEN sales_after_thb - sales_baseline_thb + cost_reduction_thb + new_investment_thb END::DECIMAL(18, 2)
            AS economic_value_computed_thb,
        economic_value_reported_thb,
        coalesce(abs(economic_value_reported_thb - (sales_after_thb - sales_baseline_thb + cost_reduction_thb
