@@ -22,8 +22,9 @@ CATALOG_PATH = PROJECT_ROOT / "pipeline" / "catalog.yml"
 DATA_DICTIONARY_PATH = PROJECT_ROOT / "docs" / "data-dictionary.md"
 DOCUMENTED_SCHEMAS = ("marts", "core", "audit")
 ANALYSTS_TIER, BUILD_TIER = "analysts", "build"
-# Schemas of the build database only: raw cells and typed rows with their personal columns.
-BUILD_ONLY_SCHEMAS = ("landing", "staging")
+# Schemas of the build database only: raw cells, typed rows with their personal columns, and
+# what each table was built from (pipeline/change_tracking.py).
+BUILD_ONLY_SCHEMAS = ("landing", "staging", "tracking")
 
 
 @cache

@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipeline.build_state import table_exists
+from pipeline.change_tracking import table_exists
 from pipeline.contract import Source
 from pipeline.ingest import FileRejected, RawRead, normalise, read_raw_file
 from pipeline.ingest.read import LINEAGE_COLUMNS, raw_cell_columns
@@ -182,10 +182,8 @@ def land_source(
             "WHERE source_file IN (SELECT unnest(?::VARCHAR[])) AND status <> 'removed'",
             [run_id, now, report.removed],
         )
-        connection.execute(
-            f"DELETE FROM {files_table} WHERE source_file IN (SELECT unnest(?::VARCHAR[])) AND status <> 'removed'",
-            [[p for p in stale_paths if p not in report.removed]],
-        )
+        # A changed file keeps its record until its new content is recorded (_record_file), which
+        # keeps the path's first_run_id and first_seen_at.
         connection.register("seen_files", unchanged.select("source_file", "file_stat"))
         try:
             connection.execute(
@@ -198,7 +196,9 @@ def land_source(
         new_files = current.join(unchanged.select("source_file"), on="source_file", how="anti")
         loaded_hashes = dict(
             connection.execute(
-                f"SELECT sha256, min(source_file) FROM {files_table} WHERE status = 'loaded' GROUP BY sha256"
+                f"SELECT sha256, min(source_file) FROM {files_table} WHERE status = 'loaded' "
+                "AND source_file NOT IN (SELECT unnest(?::VARCHAR[])) GROUP BY sha256",
+                [stale_paths],
             ).fetchall()
         )
         files = new_files.rows()  # one iteration per file, not per row

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline import build_state, tiers
+from pipeline import change_tracking, tiers
 from pipeline.catalog import apply_comments, sql_literal
 from pipeline.config import DEFAULT_DUCKDB_MEMORY_LIMIT, Settings
 from pipeline.processes import process_running
@@ -134,7 +134,7 @@ def _swap_in(candidate: Path, warehouse_path: Path, kept_versions: int) -> None:
 class Publication:
     path: Path
     copied: bool  # False: the warehouse already held this build
-    version: str | None  # build_state.database_version of the build (None: unknown)
+    version: str | None  # change_tracking.database_version of the build (None: unknown)
 
 
 def recorded_version(warehouse_path: Path) -> str | None:
@@ -211,7 +211,7 @@ def publish(
         raise PublishError(f"build database {build_database} does not exist; nothing to publish")
     connection = duckdb.connect(os.fspath(build_database), read_only=True)
     try:
-        version = build_state.database_version(connection)
+        version = change_tracking.database_version(connection)
     finally:
         connection.close()
     if version is not None and version == recorded_version(warehouse_path):

@@ -79,7 +79,7 @@ def test_the_analysts_file_holds_only_their_tier(analyst, sample_warehouse):
     finally:
         build.close()
     assert set(documented_tables(BUILD_TIER)) <= in_build
-    assert {"landing.build_state", "staging.registrations"} <= in_build
+    assert {"tracking.table_versions", "staging.registrations"} <= in_build
     assert published - {"audit.publication"} <= in_build
 
 

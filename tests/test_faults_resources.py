@@ -180,7 +180,7 @@ def _rebuilt_build(published, tmp_path):
     connection = duckdb.connect(os.fspath(build))
     try:
         connection.execute(
-            "UPDATE landing.build_state SET fingerprint = 'rebuilt' WHERE name = 'marts.fiscal_year_rollup' AND outcome IS NULL"
+            "UPDATE tracking.table_versions SET version = 'rebuilt' WHERE table_name = 'marts.fiscal_year_rollup'"
         )
     finally:
         connection.close()

@@ -7,7 +7,7 @@ import os
 import duckdb
 import pytest
 
-from pipeline import build_state
+from pipeline import change_tracking
 from pipeline.publish import PublishError, list_versions, publish, rollback
 
 
@@ -90,11 +90,15 @@ def test_publishing_nothing_is_a_clear_error(tmp_path):
 
 
 def _build_version(path, value: int, version: str) -> None:
-    """A build whose rollup, holding `value`, is recorded at `version`, as the refresh records it."""
-    _build(path, value)
+    """A build whose rollup, holding `value`, is recorded at a version of its own (the code
+    `version`), as the refresh records it."""
     connection = duckdb.connect(os.fspath(path))
     try:
-        build_state.record(connection, [("marts", "fiscal_year_rollup")], version, f"run-{version}")
+        with change_tracking.build(connection, [("marts", "fiscal_year_rollup")], version, [], f"run-{version}"):
+            connection.execute("CREATE SCHEMA IF NOT EXISTS marts")
+            connection.execute(
+                "CREATE OR REPLACE TABLE marts.fiscal_year_rollup AS SELECT 2564 AS fiscal_year, ?::INT AS v", [value]
+            )
     finally:
         connection.close()
 

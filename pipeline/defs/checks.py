@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import dagster as dg
 import polars as pl
 
+from pipeline import change_tracking
 from pipeline.metadata import BUILD_POOL
 from pipeline.report.announced import announced_frame
 from pipeline.resources import WarehouseResource
@@ -24,6 +25,9 @@ class SqlCheck:
     description: str
     offending_rows_sql: str
     blocking: bool
+    # A failure can mean the tables disagree with the recorded build state (rows counted twice
+    # or lost by an extension): the next refresh then rebuilds every table from the landing.
+    reconciles: bool = False
 
 
 SQL_CHECKS = (
@@ -34,6 +38,7 @@ SQL_CHECKS = (
         """SELECT source_file, rows_read, title_rows, rows_staged, rows_quarantined, blank_rows, total_rows
            FROM audit.file_manifest WHERE status = 'loaded' AND NOT reconciled""",
         blocking=True,
+        reconciles=True,
     ),
     SqlCheck(
         ("audit", "file_manifest"),
@@ -58,6 +63,7 @@ SQL_CHECKS = (
               OR r.economic_value_thb IS DISTINCT FROM s.reported
               OR r.economic_value_computed_thb IS DISTINCT FROM s.computed""",
         blocking=True,
+        reconciles=True,
     ),
     SqlCheck(
         ("marts", "fiscal_year_rollup"),
@@ -68,6 +74,7 @@ SQL_CHECKS = (
              USING (fiscal_year)
            WHERE r.enterprises IS DISTINCT FROM coalesce(s.n, 0)""",
         blocking=True,
+        reconciles=True,
     ),
     SqlCheck(
         ("core", "dim_cluster"),
@@ -92,6 +99,7 @@ SQL_CHECKS = (
            FROM fact f FULL JOIN staged s USING (fiscal_year)
            WHERE f.executed IS DISTINCT FROM s.executed OR f.committed IS DISTINCT FROM s.committed""",
         blocking=True,
+        reconciles=True,
     ),
     SqlCheck(
         ("marts", "cluster_outcomes"),
@@ -126,9 +134,15 @@ def sql_check(check: SqlCheck) -> dg.AssetChecksDefinition:
         blocking=check.blocking,
         pool=BUILD_POOL,
     )
-    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.build_connection() as connection:
             offending = connection.sql(check.offending_rows_sql).pl()
+            if check.reconciles and not offending.is_empty():
+                change_tracking.forget_built_tables(connection)
+                context.log.warning(
+                    f"{check.name} failed: what every table was built from is forgotten, so the next refresh "
+                    "rebuilds them from the landed rows"
+                )
         return dg.AssetCheckResult(
             passed=offending.is_empty(),
             severity=dg.AssetCheckSeverity.ERROR if check.blocking else dg.AssetCheckSeverity.WARN,

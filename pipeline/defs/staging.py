@@ -16,7 +16,7 @@ from importlib.metadata import version
 
 import dagster as dg
 
-from pipeline import build_state, pii, sql_functions
+from pipeline import change_tracking, pii, sql_functions
 from pipeline.config import SQL_DIR
 from pipeline.contract import SOURCES, Source
 from pipeline.metadata import BUILD_POOL, table_metadata
@@ -33,31 +33,38 @@ def _validate_model(source: Source) -> SqlModel:
     return SqlModel("validate", source.name, path, path.read_text(encoding="utf-8"))
 
 
-def _files_record(source: Source) -> str:
-    """build_state name of the landed files the staged table was split from."""
-    return f"staging.{source.name}:files"
-
-
-def _new_files(recorded: tuple[object, str] | None, loaded: list[str]) -> list[str]:
-    """Source files landed since the recorded split, when that is the only change; else []."""
-    if recorded is None:
-        return []
-    before, now = set(recorded[0]), set(loaded)
-    if not before or not before < now:
-        return []
-    return sorted(entry.split(" ", 1)[0] for entry in now - before)
-
-
 def staging_asset(source: Source) -> dg.AssetsDefinition:
     model = _validate_model(source)
     landing_table = ("landing", source.name)
-    references_but_landing = [reference for reference in model.references if reference != landing_table]
     suite = load_suite(source.name)
     deps = [dg.AssetKey(list(reference)) for reference in model.references]
     outputs = [("staging", source.name), ("audit", f"quarantine_{source.name}")]
-    code = build_state.digest(
-        "validate", model.sql, suite_text(source.name), build_state.source_code(row_rules, pii, sql_functions, sys.modules[__name__])
+    code = change_tracking.digest(
+        "validate", model.sql, suite_text(source.name), change_tracking.source_code(row_rules, pii, sql_functions, sys.modules[__name__])
     )
+
+    staging_table, quarantine_table = f"staging.{source.name}", f"audit.quarantine_{source.name}"
+    # Raw values are left out of the candidates (most rows are staged, which never carry them)
+    # and joined to the quarantined rows afterwards.
+    candidates = f"SELECT * REPLACE (NULL::VARCHAR AS _raw_values) FROM ({model.select})"
+
+    def _split(connection, build: change_tracking.Build) -> None:
+        """Only the new files' rows added, when they can be; else every row split again."""
+        if build.new_files:
+            # The new files' rows, computed once for the several statements of the split.
+            connection.execute(
+                f"CREATE OR REPLACE TEMP TABLE new_candidates AS {candidates} "
+                "WHERE _source_file IN (SELECT unnest(?::VARCHAR[]))",
+                [build.new_files],
+            )
+            if append_rows(connection, suite, "new_candidates", staging_table, quarantine_table) is not None:
+                build.appended()
+            connection.execute("DROP TABLE new_candidates")
+        if build.mode != "appended":
+            # A view: all candidate rows are materialised once, in split_rows.
+            connection.execute(f"CREATE OR REPLACE TEMP VIEW candidates AS {candidates}")
+            split_rows(connection, suite, "candidates", staging_table, quarantine_table)
+            attach_raw_values(connection, source.name, quarantine_table)
 
     @dg.multi_asset(
         name=f"validate_{source.name}",
@@ -86,47 +93,15 @@ def staging_asset(source: Source) -> dg.AssetsDefinition:
             connection.execute("CREATE SCHEMA IF NOT EXISTS audit")
             # Unchanged landed rows, references, rules and code: the tables are as a rebuild
             # would leave them, and are kept.
-            inputs = build_state.fingerprint(connection, code, model.references)
-            rebuilt = not build_state.is_current(connection, outputs, inputs)
-            mode = "rebuilt" if rebuilt else "kept"
-            new_files = []
-            if rebuilt:
-                previous_version = build_state.table_version(connection, "staging", source.name)
-                base = build_state.fingerprint(connection, code, references_but_landing)
-                loaded = build_state.loaded_files(connection, source.name)
-                new_files = _new_files(build_state.recorded_outcome(connection, _files_record(source), base), loaded)
-                # Forgotten first: a step that stops half-way leaves tables of unknown version.
-                build_state.record(connection, outputs, None, context.run_id)
-                build_state.record_outcome(connection, _files_record(source), None, None, context.run_id)
-                build_state.record_appended(connection, "staging", source.name, None, None, [], context.run_id)
-                staging_table, quarantine_table = f"staging.{source.name}", f"audit.quarantine_{source.name}"
-                # Raw values are left out of the candidates (most rows are staged, which never
-                # carry them) and joined to the quarantined rows afterwards.
-                candidates = f"SELECT * REPLACE (NULL::VARCHAR AS _raw_values) FROM ({model.select})"
-                if new_files:
-                    # The new files' rows, computed once for the several statements of the split.
-                    connection.execute(
-                        f"CREATE OR REPLACE TEMP TABLE new_candidates AS {candidates} "
-                        "WHERE _source_file IN (SELECT unnest(?::VARCHAR[]))",
-                        [new_files],
-                    )
-                    if append_rows(connection, suite, "new_candidates", staging_table, quarantine_table) is not None:
-                        mode = "appended"
-                        build_state.record_appended(
-                            connection, "staging", source.name, inputs, previous_version, new_files, context.run_id
-                        )
-                    else:
-                        context.log.info(
-                            f"{source.name}: a new row comes before a staged row of its key; all rows are split again"
-                        )
-                    connection.execute("DROP TABLE new_candidates")
-                if mode == "rebuilt":
-                    # A view: all candidate rows are materialised once, in split_rows.
-                    connection.execute(f"CREATE OR REPLACE TEMP VIEW candidates AS {candidates}")
-                    split_rows(connection, suite, "candidates", staging_table, quarantine_table)
-                    attach_raw_values(connection, source.name, quarantine_table)
-                build_state.record(connection, outputs, inputs, context.run_id)
-                build_state.record_outcome(connection, _files_record(source), base, loaded, context.run_id)
+            with change_tracking.build(
+                connection, outputs, code, model.references, context.run_id, row_source=landing_table
+            ) as build:
+                if build.rebuilt:
+                    _split(connection, build)
+            if build.mode == "appended":
+                context.log.info(f"{source.name}: only new files since the last split; their rows were added: {build.new_files}")
+            elif build.new_files:
+                context.log.info(f"{source.name}: a new row comes before a staged row of its key; all rows are split again")
             (quarantined,) = connection.execute(f"SELECT count(*) FROM audit.quarantine_{source.name}").fetchall()[0]
             reasons = dict(
                 connection.execute(
@@ -139,20 +114,18 @@ def staging_asset(source: Source) -> dg.AssetsDefinition:
             quarantine_metadata = table_metadata(connection, "audit", f"quarantine_{source.name}", preview=False)
         if quarantined:
             context.log.warning(f"{source.name}: {quarantined} rows quarantined: {reasons}")
-        if not rebuilt:
+        if not build.rebuilt:
             context.log.info(f"{source.name}: landed rows, references and rules unchanged; tables kept")
-        elif mode == "appended":
-            context.log.info(f"{source.name}: only new files since the last split; their rows were added: {new_files}")
         # rebuilt: the tables changed; build_mode: whether all rows were split again or new ones added.
         yield dg.MaterializeResult(
             asset_key=["staging", source.name],
-            metadata={**staging_metadata, "rows_quarantined": quarantined, "rebuilt": rebuilt, "build_mode": mode},
+            metadata={**staging_metadata, "rows_quarantined": quarantined, "rebuilt": build.rebuilt, "build_mode": build.mode},
         )
         yield dg.MaterializeResult(
             asset_key=["audit", f"quarantine_{source.name}"],
             metadata={
                 **quarantine_metadata, "rows_by_reason": dg.MetadataValue.json(reasons),
-                "rebuilt": rebuilt, "build_mode": mode,
+                "rebuilt": build.rebuilt, "build_mode": build.mode,
             },
         )
 
@@ -162,18 +135,18 @@ def staging_asset(source: Source) -> dg.AssetsDefinition:
 def suite_checks(source: Source) -> dg.AssetChecksDefinition:
     suite = load_suite(source.name)
     staged = dg.AssetKey(["staging", source.name])
-    code = build_state.digest(
-        "gx", suite_text(source.name), build_state.source_code(gx_checks), version("great_expectations")
+    code = change_tracking.digest(
+        "gx", suite_text(source.name), change_tracking.source_code(gx_checks), version("great_expectations")
     )
 
     def _outcomes(connection) -> list:
         """The suite's outcomes on the staged table: when it was only extended since outcomes
         were recorded, the added rows' outcomes combined with those."""
-        extension = build_state.last_extension(connection, "staging", source.name)
+        extension = change_tracking.extension(connection, ("staging", source.name))
         if extension is not None:
             version_before, new_files = extension
-            before = build_state.fingerprint_of_versions(connection, code, {("staging", source.name): version_before})
-            recorded = build_state.recorded_outcome(connection, f"gx_{source.name}", before)
+            before = change_tracking.fingerprint_of_versions(connection, code, {("staging", source.name): version_before})
+            recorded = change_tracking.recorded_outcome(connection, f"gx_{source.name}", before)
             if recorded is not None:
                 combined = validate_appended(
                     connection, suite, f"staging.{source.name}", new_files, outcomes_from_json(suite, recorded[0])
@@ -198,13 +171,13 @@ def suite_checks(source: Source) -> dg.AssetChecksDefinition:
     def _gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         with warehouse.build_connection() as connection:
             # The staged table's version, and the suite: the same ones were validated already?
-            inputs = build_state.fingerprint(connection, code, [("staging", source.name)])
-            recorded = build_state.recorded_outcome(connection, f"gx_{source.name}", inputs)
+            inputs = change_tracking.fingerprint(connection, code, [("staging", source.name)])
+            recorded = change_tracking.recorded_outcome(connection, f"gx_{source.name}", inputs)
             if recorded is not None:
                 outcomes, computed_in = outcomes_from_json(suite, recorded[0]), recorded[1]
             else:
                 outcomes, computed_in = _outcomes(connection), context.run.run_id
-                build_state.record_outcome(
+                change_tracking.record_outcome(
                     connection, f"gx_{source.name}", inputs, outcomes_to_json(outcomes), context.run.run_id
                 )
         if recorded is not None:

@@ -451,7 +451,9 @@ def normalise(source: contract.Source, raw: RawRead) -> pl.DataFrame:
     )
     combined = combined.join(mask_lists, on="__repair_mask", how="left", maintain_order="left")
     typed_names = [c for piece in pieces for c in piece.columns if not c.startswith("__")]
-    file_year = pl.lit(raw.relative_path).str.extract(r"(?:^|[_/])(\d{4})(?:[_.]|$)", 1).cast(pl.Int32)
+    # The first four-digit number of the path standing alone: `cluster_plan_2564.xlsx`, but also
+    # `แผน 2564 (แก้ไข).XLSX` or `2564/cluster_plan.xlsx` as offices name files.
+    file_year = pl.lit(raw.relative_path).str.extract(r"(?:^|\D)(\d{4})(?:\D|$)", 1).cast(pl.Int32)
     # Only a plausible BE year counts (`cluster_plan_3000.xlsx` has none: its rows get year_invalid).
     file_year = pl.when(file_year.is_between(years.MIN_BE_YEAR, years.MAX_BE_YEAR)).then(file_year)
     return combined.select(

@@ -2,7 +2,7 @@
 warehouse does not make them again.
 
 They are made from the published warehouse by the code of this package: their version is the
-warehouse's (recorded by the publish, pipeline/build_state.py) with that code. It is noted in
+warehouse's (recorded by the publish in audit.publication) with that code. It is noted in
 REPORTS_DIR/.made-from.json once an output is written, so an output whose writing was cut
 short, or that was deleted, is made again.
 """
@@ -13,7 +13,7 @@ import json
 import os
 from pathlib import Path
 
-from pipeline import build_state
+from pipeline import change_tracking
 from pipeline.publish import recorded_version
 
 RECORD_NAME = ".made-from.json"
@@ -28,7 +28,7 @@ def _code() -> str:
 def warehouse_version(warehouse_path: Path) -> str | None:
     """The version of what would be made from the warehouse now; None when it is not known."""
     published = recorded_version(warehouse_path)
-    return None if published is None else build_state.digest("reports", published, _code())
+    return None if published is None else change_tracking.digest("reports", published, _code())
 
 
 def _recorded(reports_dir: Path) -> dict[str, str]:

@@ -278,7 +278,7 @@ _OUTCOME_FIELDS = ("success", "element_count", "unexpected_count", "unexpected_p
 
 
 def outcomes_to_json(outcomes: list[Outcome]) -> list[dict]:
-    """Outcomes as JSON-ready dicts, in suite order (kept by pipeline.build_state)."""
+    """Outcomes as JSON-ready dicts, in suite order (kept by pipeline.change_tracking)."""
     return [{name: getattr(outcome, name) for name in _OUTCOME_FIELDS} for outcome in outcomes]
 
 
