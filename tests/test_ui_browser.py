@@ -166,11 +166,11 @@ def _show_whole_graph(page, server: DagsterDev) -> None:
     browser keeps both settings; the graph is fitted to the window when first drawn, hence the
     reload. Only nodes inside the window are drawn, so this is also what makes every asset
     findable on the page."""
-    page.goto(f"{server.url}/asset-groups", wait_until="networkidle")
+    page.goto(f"{server.url}/asset-groups", wait_until="load")
     page.get_by_role("button", name="Materialize all").wait_for()
     _menu_item(page, "Expand all groups")
     _menu_item(page, "vertical orientation")
-    page.reload(wait_until="networkidle")
+    page.reload(wait_until="load")
     page.get_by_role("button", name="panel_show_right").click()  # hide the asset tree
     page.get_by_text("fiscal_year_rollup", exact=True).first.wait_for()
     page.mouse.move(5, 5)  # no hover highlight
@@ -187,7 +187,7 @@ def test_materialize_all_from_the_asset_graph(tmp_path):
         page.set_default_timeout(60_000)
         try:
             # The asset graph: every group, then (expanded) assets.
-            page.goto(f"{server.url}/asset-groups", wait_until="networkidle")
+            page.goto(f"{server.url}/asset-groups", wait_until="load")
             materialize_all = page.get_by_role("button", name="Materialize all")
             materialize_all.wait_for()
             for group in GROUPS:  # in the asset tree beside the graph and as a node of the graph
@@ -231,14 +231,14 @@ def test_materialize_all_from_the_asset_graph(tmp_path):
             assert rows > 0
 
             # Checks are shown with their results; the marts show their freshness policy.
-            page.goto(f"{server.url}/assets/marts/fiscal_year_rollup?view=checks", wait_until="networkidle")
+            page.goto(f"{server.url}/assets/marts/fiscal_year_rollup?view=checks", wait_until="load")
             for check in ("rollup_equals_sum_of_clusters", "enterprises_equal_accepted_registrations"):
                 page.get_by_text(check, exact=True).first.wait_for()
             page.get_by_text("Succeeded").first.wait_for()
-            page.goto(f"{server.url}/assets/staging/registrations?view=checks", wait_until="networkidle")
+            page.goto(f"{server.url}/assets/staging/registrations?view=checks", wait_until="load")
             # (long check names are shown middle-truncated, the full name in the title)
             page.locator('[title^="duplicate_registration__compound_columns_to_be_unique"]').first.wait_for()
-            page.goto(f"{server.url}/assets/marts/fiscal_year_rollup", wait_until="networkidle")
+            page.goto(f"{server.url}/assets/marts/fiscal_year_rollup", wait_until="load")
             page.get_by_text("Freshness policy").first.wait_for()
 
             screenshot = tmp_path / "ui-asset-graph.png"
