@@ -10,7 +10,7 @@ SCALE ?= 1
 OLDEST_DUCKDB_CLI := 1.4.4.post2
 OLDEST_CLIENT_DIR := $(VENV)/clients/duckdb-1.4
 
-.PHONY: run test ui instance sample-data rollback bench browser
+.PHONY: run test test-fast ui instance sample-data rollback bench browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,9 +33,14 @@ instance:
 run: $(VENV)/.installed-run instance
 	$(BIN)/python -m pipeline.run
 
-## Install what the tests need and run the whole test suite (what CI runs).
+## Install what the tests need and run the whole test suite (what CI runs): tests/unit, then
+## tests/e2e (real refreshes of the sample, the UI in Chromium, a wheel install).
 test: $(VENV)/.installed-test instance browser
 	$(BIN)/python -m pytest
+
+## The inner loop: the unit tests only (no refresh, no browser), in well under a minute.
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest tests/unit -q
 
 ## Debian's Chromium and a Thai font for the browser tests (Playwright drives /usr/bin/chromium;
 ## no browser download). Installed with apt-get when missing, as root or through sudo.
@@ -51,8 +56,8 @@ ui: $(VENV)/.installed-run instance
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
 ## Regenerate the committed sample data and its truth file.
-sample-data: $(VENV)/.installed-run
-	$(BIN)/python -m pipeline.sample_data --scale 1 --seed 2564 --out data/raw --truth tests/fixtures/sample_truth.json
+sample-data: $(VENV)/.installed-test
+	$(BIN)/python -m devtools.sample_data --scale 1 --seed 2564 --out data/raw --truth tests/fixtures/sample_truth.json
 
 ## Restore the previously published warehouse.
 rollback: $(VENV)/.installed-run
@@ -61,5 +66,5 @@ rollback: $(VENV)/.installed-run
 ## Benchmark the refresh at a scale of the sample data: full refresh in a fresh process, the
 ## plain-reading floor, a no-change and a one-new-month refresh (make bench SCALE=100).
 ## Data cached in .bench/data/, results in .bench/results/ (see docs/performance.md).
-bench: $(VENV)/.installed-run
-	$(BIN)/python -m pipeline.benchmark --scale $(SCALE)
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m devtools.benchmark --scale $(SCALE)

@@ -16,10 +16,10 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from pipeline.config import PROJECT_ROOT, Settings
+from pipeline.config import CATALOG_PATH, Settings
 
-CATALOG_PATH = PROJECT_ROOT / "pipeline" / "catalog.yml"
-DATA_DICTIONARY_PATH = PROJECT_ROOT / "docs" / "data-dictionary.md"
+# Written from the checkout; relative to the folder the command is run in.
+DATA_DICTIONARY_PATH = Path("docs", "data-dictionary.md")
 DOCUMENTED_SCHEMAS = ("marts", "core", "audit")
 ANALYSTS_TIER, BUILD_TIER = "analysts", "build"
 # Schemas of the build database only: raw cells, typed rows with their personal columns, and

@@ -1,4 +1,4 @@
-"""Where things live. Every path of the project derives from here.
+"""Where things live. Every path the pipeline reads or writes derives from here.
 
 Settings come from environment variables with defaults that serve a new user; they are read
 when `Settings.from_env()` is called (when Dagster builds resources), never at import time.
@@ -8,30 +8,34 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SQL_DIR = PROJECT_ROOT / "sql"
-EXPECTATIONS_DIR = PROJECT_ROOT / "pipeline" / "expectations"
-REFERENCE_DIR = PROJECT_ROOT / "pipeline" / "reference"
+# What the runtime reads ships inside the package (a wheel install has no checkout): the SQL of
+# `sql/` is the package `pipeline.sql` (pyproject.toml maps it), the rest lives beside this file.
+PACKAGE_DIR = Path(__file__).resolve().parent
+SQL_DIR = Path(str(files("pipeline.sql")))
+EXPECTATIONS_DIR = PACKAGE_DIR / "expectations"
+REFERENCE_DIR = PACKAGE_DIR / "reference"
+CATALOG_PATH = PACKAGE_DIR / "catalog.yml"
+TEMPLATES_DIR = PACKAGE_DIR / "report" / "templates"
 
-DEFAULT_RAW_DATA_DIR = PROJECT_ROOT / "data" / "raw"
-DEFAULT_WAREHOUSE_PATH = PROJECT_ROOT / "data" / "warehouse" / "cluster_programme.duckdb"
-DEFAULT_BUILD_DIR = PROJECT_ROOT / "data" / "build"
-DEFAULT_REPORTS_DIR = PROJECT_ROOT / "data" / "reports"
+# What it writes goes under the folder it is started from (the checkout, through `make`), unless
+# a setting says otherwise; relative settings are relative to that folder too.
+DEFAULT_RAW_DATA_DIR = Path("data", "raw")
+DEFAULT_WAREHOUSE_PATH = Path("data", "warehouse", "cluster_programme.duckdb")
+DEFAULT_BUILD_DIR = Path("data", "build")
+DEFAULT_REPORTS_DIR = Path("data", "reports")
 DEFAULT_KEPT_VERSIONS = 3
-DEFAULT_PII_KEY_FILE = PROJECT_ROOT / ".secrets" / "pii_hash.key"
+DEFAULT_PII_KEY_FILE = Path(".secrets", "pii_hash.key")
 # DuckDB's own default is 80 % of RAM; past this it spills to BUILD_DIR instead (sorts, joins).
 DEFAULT_DUCKDB_MEMORY_LIMIT = "4GB"
 
 
 def _path_from_env(name: str, default: Path) -> Path:
     value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    path = Path(value).expanduser()
-    # Relative settings are relative to the project, not to wherever a command was started.
-    return path if path.is_absolute() else PROJECT_ROOT / path
+    path = Path(value).expanduser() if value else default
+    return path if path.is_absolute() else Path.cwd() / path
 
 
 @dataclass(frozen=True)

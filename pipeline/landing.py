@@ -41,18 +41,18 @@ READ_AHEAD = 2
 # may share a clock tick with a later write (git's "racy clean" case).
 _RACY_SECONDS = 2
 
-FILES_TABLE_COLUMNS = """
+# The names of the cells in landing.<source>._raw_values, per sheet ('' for CSV), and the
+# canonical column each was read as (NULL: an unknown extra column), kept once per file in
+# landing.<source>_files.raw_headers instead of in every row.
+RAW_HEADERS_TYPE = "STRUCT(sheet VARCHAR, headers VARCHAR[], canonical VARCHAR[])[]"
+FILES_TABLE_COLUMNS = f"""
     source VARCHAR, source_file VARCHAR, sha256 VARCHAR, size_bytes BIGINT, file_format VARCHAR,
     encoding VARCHAR, header_language VARCHAR, header_row_number INTEGER, status VARCHAR,
     reason_code VARCHAR, reason VARCHAR, duplicate_of VARCHAR, rows_read BIGINT, title_rows BIGINT,
     data_rows BIGINT, blank_rows BIGINT, total_rows BIGINT, first_run_id VARCHAR,
     last_run_id VARCHAR, first_seen_at TIMESTAMPTZ, last_seen_at TIMESTAMPTZ, loaded_at TIMESTAMPTZ,
-    raw_headers STRUCT(sheet VARCHAR, headers VARCHAR[], canonical VARCHAR[])[], file_stat VARCHAR
+    raw_headers {RAW_HEADERS_TYPE}, file_stat VARCHAR
 """
-# The names of the cells in landing.<source>._raw_values, per sheet ('' for CSV), and the
-# canonical column each was read as (NULL: an unknown extra column), kept once per file in
-# landing.<source>_files.raw_headers instead of in every row.
-RAW_HEADERS_TYPE = "STRUCT(sheet VARCHAR, headers VARCHAR[], canonical VARCHAR[])[]"
 
 
 def file_sha256(path: Path) -> str:
@@ -112,39 +112,6 @@ class LandingReport:
 def ensure_landing_tables(connection: duckdb.DuckDBPyConnection, source: Source) -> None:
     connection.execute("CREATE SCHEMA IF NOT EXISTS landing")
     connection.execute(f"CREATE TABLE IF NOT EXISTS landing.{source.name}_files ({FILES_TABLE_COLUMNS})")
-    _upgrade_raw_values(connection, source)
-
-
-def _upgrade_raw_values(connection: duckdb.DuckDBPyConnection, source: Source) -> None:
-    """A build database from before raw values were lists (one JSON object per row) is upgraded:
-    its landed rows are dropped and its loaded files marked changed (hash cleared), so this
-    refresh parses them again."""
-    connection.execute(f"ALTER TABLE landing.{source.name}_files ADD COLUMN IF NOT EXISTS raw_headers {RAW_HEADERS_TYPE}")
-    connection.execute(f"ALTER TABLE landing.{source.name}_files ADD COLUMN IF NOT EXISTS file_stat VARCHAR")
-    # Headers recorded before their canonical columns were: none is known, so the analysts'
-    # copy of those files' quarantined rows masks every value (row_rules._with_raw_values).
-    (headers_without_columns,) = connection.execute(
-        "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'landing' AND table_name = ? "
-        "AND column_name = 'raw_headers' AND data_type <> ?",
-        [f"{source.name}_files", RAW_HEADERS_TYPE],
-    ).fetchall()[0]
-    if headers_without_columns:
-        files_table = f"landing.{source.name}_files"
-        connection.execute(f"ALTER TABLE {files_table} ADD COLUMN raw_headers_upgraded {RAW_HEADERS_TYPE}")
-        connection.execute(
-            f"UPDATE {files_table} SET raw_headers_upgraded = list_transform(raw_headers, "
-            "lambda h: {'sheet': h.sheet, 'headers': h.headers, 'canonical': NULL::VARCHAR[]})"
-        )
-        connection.execute(f"ALTER TABLE {files_table} DROP raw_headers")
-        connection.execute(f"ALTER TABLE {files_table} RENAME raw_headers_upgraded TO raw_headers")
-    (old_format,) = connection.execute(
-        "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'landing' AND table_name = ? "
-        "AND column_name = '_raw_values' AND data_type = 'VARCHAR'",
-        [source.name],
-    ).fetchall()[0]
-    if old_format:
-        connection.execute(f"DROP TABLE landing.{source.name}")
-        connection.execute(f"UPDATE landing.{source.name}_files SET sha256 = NULL WHERE status = 'loaded'")
 
 
 def land_source(

@@ -7,10 +7,6 @@ import duckdb
 
 from pipeline.catalog import apply_comments
 
-# Every step that writes the build database runs in this pool; dagster.yaml limits it to one
-# step at a time, so overlapping runs queue instead of failing on DuckDB's write lock.
-BUILD_POOL = "duckdb_build"
-
 PREVIEW_ROWS = 5
 
 

@@ -7,7 +7,7 @@ DAGSTER_HOME (the Makefile sets it), and prints `marts.fiscal_year_rollup` read 
 published warehouse, opened read-only as an analyst would.
 
 With RUN_TIMINGS_FILE set, it also writes the run's step timings there as JSON (read from the
-run's event log; `python -m pipeline.benchmark` uses them).
+run's event log; `python -m devtools.benchmark` uses them).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import duckdb
 
 from pipeline.config import Settings
 from pipeline.definitions import defs
+from pipeline.defs.jobs import REFRESH_JOB
 
-REFRESH_JOB = "refresh_warehouse"
 TIMINGS_FILE_ENV = "RUN_TIMINGS_FILE"
 _STEP_ENDS = {dg.DagsterEventType.STEP_SUCCESS: "success", dg.DagsterEventType.STEP_FAILURE: "failure"}
 

@@ -8,8 +8,23 @@ from __future__ import annotations
 
 import duckdb
 
+from pipeline.ingest.years import BE_CE_OFFSET
+
 
 def define_macros(connection: duckdb.DuckDBPyConnection) -> None:
+    # Buddhist-era years, and the fiscal year (1 October BE-544 to 30 September BE-543). The
+    # offset is a constant of the code, written into the one macro every other one uses.
+    connection.execute(f"CREATE OR REPLACE TEMP MACRO be_ce_offset() AS {int(BE_CE_OFFSET)}")
+    connection.execute("CREATE OR REPLACE TEMP MACRO ce_year(be_year) AS be_year - be_ce_offset()")
+    connection.execute(
+        "CREATE OR REPLACE TEMP MACRO fiscal_year_start(fiscal_year) AS make_date(fiscal_year - be_ce_offset() - 1, 10, 1)"
+    )
+    connection.execute(
+        "CREATE OR REPLACE TEMP MACRO fiscal_year_end(fiscal_year) AS make_date(fiscal_year - be_ce_offset(), 9, 30)"
+    )
+    connection.execute(
+        "CREATE OR REPLACE TEMP MACRO fiscal_year_of(day) AS year(day) + be_ce_offset() + (month(day) >= 10)::INTEGER"
+    )
     # How free text names a cluster, for matching a name to the year's plan: without the word
     # "คลัสเตอร์" (cluster) that offices add or leave out, without spaces, in lower case.
     connection.execute(

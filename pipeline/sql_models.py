@@ -55,14 +55,18 @@ class SqlModel:
 
     @property
     def description(self) -> str:
-        """The leading comment block of the file."""
-        lines = []
-        for line in self.sql.splitlines():
-            match = _DESCRIPTION_LINE.match(line.strip())
-            if not match:
-                break
-            lines.append(match.group(1))
-        return "\n".join(lines).strip()
+        return leading_comment(self.sql)
+
+
+def leading_comment(sql: str) -> str:
+    """The comment block a SQL file starts with, without its `--` markers."""
+    lines = []
+    for line in sql.splitlines():
+        match = _DESCRIPTION_LINE.match(line.strip())
+        if not match:
+            break
+        lines.append(match.group(1))
+    return "\n".join(lines).strip()
 
 
 def _strip_comments(sql: str) -> str:

@@ -2,10 +2,13 @@
 
 import dagster as dg
 
-# Every step runs in the `duckdb_build` pool, one at a time, so separate step processes buy no
-# parallelism and cost several seconds of start-up each; the pool is enforced in-process too.
+# The refresh's name, which sensors, alerts and the command line refer to.
+REFRESH_JOB = "refresh_warehouse"
+
+# Every step runs in one pool, one at a time (pipeline/steps.py), so separate step processes buy
+# no parallelism and cost several seconds of start-up each.
 refresh_warehouse = dg.define_asset_job(
-    "refresh_warehouse",
+    REFRESH_JOB,
     selection=dg.AssetSelection.all(),
     executor_def=dg.in_process_executor,
     description="Land new or changed raw files, validate, rebuild the models and publish the warehouse.",
@@ -20,5 +23,4 @@ nightly_refresh = dg.ScheduleDefinition(
     description="Every night at 02:00 Bangkok time; unchanged raw files are not parsed again.",
 )
 
-# The in-process executor is also the default for runs launched from the UI ("Materialize all").
-defs = dg.Definitions(jobs=[refresh_warehouse], schedules=[nightly_refresh], executor=dg.in_process_executor)
+defs = dg.Definitions(jobs=[refresh_warehouse], schedules=[nightly_refresh])

@@ -3,33 +3,28 @@
 
 import dagster as dg
 
+from pipeline import steps
 from pipeline.contract import SOURCES, Source
 from pipeline.landing import land_source
 from pipeline.memory import release_memory
-from pipeline.metadata import BUILD_POOL
 from pipeline.resources import WarehouseResource
 
 
 def landing_asset(source: Source) -> dg.AssetsDefinition:
-    @dg.multi_asset(
+    @steps.multi_asset(
         name=f"land_{source.name}",
         specs=[
             dg.AssetSpec(
                 ["landing", source.name],
-                group_name="landing",
-                kinds={"polars", "duckdb"},
                 description=f"Every row of the {source.name} files as read (data, blank, total rows), "
                 "with typed normalised columns, repairs and lineage.",
             ),
             dg.AssetSpec(
                 ["landing", f"{source.name}_files"],
-                group_name="landing",
-                kinds={"duckdb"},
                 description=f"One row per {source.name} file ever seen: hash, status (loaded, rejected, "
                 "duplicate_file, removed), reason and row counts.",
             ),
         ],
-        pool=BUILD_POOL,
     )
     def _land(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         settings = warehouse.settings()

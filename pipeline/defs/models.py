@@ -9,10 +9,9 @@ import sys
 
 import dagster as dg
 
-from pipeline import change_tracking, pii, sql_functions
-from pipeline.alerts import MARTS_FRESHNESS_POLICY
+from pipeline import change_tracking, pii, sql_functions, steps
 from pipeline.catalog import table_description
-from pipeline.metadata import BUILD_POOL, table_metadata
+from pipeline.metadata import table_metadata
 from pipeline.resources import WarehouseResource
 from pipeline.sql_models import SqlModel, discover_models
 
@@ -21,14 +20,10 @@ def model_asset(model: SqlModel) -> dg.AssetsDefinition:
     output = [(model.schema, model.table)]
     code = change_tracking.digest("model", model.sql, change_tracking.source_code(pii, sql_functions, sys.modules[__name__]))
 
-    @dg.asset(
+    @steps.asset(
         key=[model.schema, model.table],
-        group_name=model.schema,
         deps=[dg.AssetKey(list(reference)) for reference in model.references],
-        kinds={"duckdb", "sql"},
         description=table_description(model.schema, model.table) or model.description or None,
-        pool=BUILD_POOL,
-        freshness_policy=MARTS_FRESHNESS_POLICY if model.schema == "marts" else None,
     )
     def _materialise(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         # Schema and table come from the file's own path in sql/, never from data.

@@ -3,8 +3,8 @@
 
 import dagster as dg
 
+from pipeline import steps
 from pipeline.defs.reference import REFERENCE_TABLES
-from pipeline.metadata import BUILD_POOL
 from pipeline.publish import ANALYST_STORAGE_VERSION, list_versions, publish
 from pipeline.resources import WarehouseResource
 from pipeline.sql_models import discover_models
@@ -16,12 +16,9 @@ PUBLISHED_TABLES = [dg.AssetKey([m.schema, m.table]) for m in discover_models(AN
 ]
 
 
-@dg.asset(
+@steps.asset(
     key=["warehouse", "published"],
-    group_name="publish",
     deps=PUBLISHED_TABLES,
-    kinds={"duckdb"},
-    pool=BUILD_POOL,
     description="The analysts' DuckDB file (WAREHOUSE_PATH): the analysts' tier of the build database "
     "(core, marts, audit; no personal data) written into a fresh file in the storage format of DuckDB "
     f"{ANALYST_STORAGE_VERSION} and swapped in atomically once everything upstream and its blocking checks "
@@ -45,3 +42,6 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             "database_version": publication.version or "unknown",
         }
     )
+
+
+defs = dg.Definitions(assets=[published_warehouse])

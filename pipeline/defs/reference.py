@@ -4,9 +4,9 @@
 import dagster as dg
 import polars as pl
 
-from pipeline import contract
+from pipeline import contract, steps
 from pipeline.config import REFERENCE_DIR
-from pipeline.metadata import BUILD_POOL, table_metadata
+from pipeline.metadata import table_metadata
 from pipeline.resources import WarehouseResource
 
 
@@ -45,7 +45,7 @@ REFERENCE_TABLES = {
 
 
 def reference_asset(table: str, description: str, build) -> dg.AssetsDefinition:
-    @dg.asset(key=["core", table], group_name="core", kinds={"duckdb", "polars"}, pool=BUILD_POOL, description=description)
+    @steps.asset(key=["core", table], description=description)
     def _reference(warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.build_connection() as connection:
             connection.execute("CREATE SCHEMA IF NOT EXISTS core")

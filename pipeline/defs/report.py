@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipeline.metadata import BUILD_POOL
+from pipeline import steps
 from pipeline.report import made_from
 from pipeline.report.exports import export_marts, mart_tables
 from pipeline.report.paths import exports_dir, report_path, reports_dir
@@ -20,14 +20,9 @@ REPORT_SOURCES = [
 ]
 
 
-@dg.asset(
+@steps.asset(
     key=["reports", "programme_report"],
-    group_name="reports",
     deps=[*REPORT_SOURCES, PUBLISHED],
-    kinds={"html", "plotly"},
-    # Reads only the published file, but runs in the refresh's one pool like every step of it,
-    # so overlapping refreshes take turns here too.
-    pool=BUILD_POOL,
     description="The programme report: headline figures of each fiscal year against the announced ones, "
     "clusters by value per baht, spend by channel and activity, budget utilisation, regions and provinces, "
     "data quality. One self-contained HTML file (REPORTS_DIR/programme_report.html) that opens without a "
@@ -55,12 +50,9 @@ def programme_report(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     )
 
 
-@dg.asset(
+@steps.asset(
     key=["reports", "mart_exports"],
-    group_name="reports",
     deps=[*(dg.AssetKey(["marts", table]) for table in mart_tables()), PUBLISHED],
-    kinds={"parquet", "csv"},
-    pool=BUILD_POOL,
     description="Every mart of the published warehouse as Parquet and as a CSV that Excel opens correctly "
     "(UTF-8 with BOM, formula-like text neutralised), in REPORTS_DIR/exports/.",
 )
@@ -81,3 +73,6 @@ def mart_exports(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     return dg.MaterializeResult(
         metadata={**location, "files": dg.MetadataValue.md(listing), "tables": len(exported), "rebuilt": True}
     )
+
+
+defs = dg.Definitions(assets=[programme_report, mart_exports])

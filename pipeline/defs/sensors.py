@@ -19,9 +19,8 @@ from pathlib import Path
 import dagster as dg
 
 from pipeline import alerts, raw_changes
+from pipeline.defs.jobs import REFRESH_JOB
 from pipeline.resources import WarehouseResource
-
-REFRESH_JOB = "refresh_warehouse"
 
 
 @dg.sensor(
@@ -101,3 +100,6 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext):
         problem = alerts.post_alert(url, alert)
         if problem:
             context.log.warning(f"alert for run {run.run_id} not delivered to the webhook: {problem}")
+
+
+defs = dg.Definitions(sensors=[raw_files_sensor, alert_on_run_failure])

@@ -16,10 +16,10 @@ from importlib.metadata import version
 
 import dagster as dg
 
-from pipeline import change_tracking, pii, sql_functions
+from pipeline import change_tracking, pii, sql_functions, steps
 from pipeline.config import SQL_DIR
 from pipeline.contract import SOURCES, Source
-from pipeline.metadata import BUILD_POOL, table_metadata
+from pipeline.metadata import table_metadata
 from pipeline.resources import WarehouseResource
 from pipeline.sql_models import SqlModel
 from pipeline.validation import gx_checks, row_rules
@@ -66,26 +66,21 @@ def staging_asset(source: Source) -> dg.AssetsDefinition:
             split_rows(connection, suite, "candidates", staging_table, quarantine_table)
             attach_raw_values(connection, source.name, quarantine_table)
 
-    @dg.multi_asset(
+    @steps.multi_asset(
         name=f"validate_{source.name}",
         specs=[
             dg.AssetSpec(
                 ["staging", source.name],
-                group_name="staging",
                 deps=deps,
-                kinds={"duckdb", "great_expectations"},
                 description=f"Accepted {source.name} rows: typed, repaired, with lineage "
                 "(_source_file, _sheet, _row_number, _file_sha256, _run_id).",
             ),
             dg.AssetSpec(
                 ["audit", f"quarantine_{source.name}"],
-                group_name="audit",
                 deps=deps,
-                kinds={"duckdb"},
                 description=f"Rejected {source.name} rows: raw values as read, reason codes and lineage.",
             ),
         ],
-        pool=BUILD_POOL,
     )
     def _validate(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         with warehouse.build_connection() as connection:
@@ -155,7 +150,7 @@ def suite_checks(source: Source) -> dg.AssetChecksDefinition:
                     return combined
         return validate_in_batches(connection, suite, f"staging.{source.name}")
 
-    @dg.multi_asset_check(
+    @steps.multi_asset_check(
         name=f"gx_{source.name}",
         specs=[
             dg.AssetCheckSpec(
@@ -166,7 +161,6 @@ def suite_checks(source: Source) -> dg.AssetChecksDefinition:
             )
             for expectation in suite.expectations
         ],
-        pool=BUILD_POOL,
     )
     def _gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         with warehouse.build_connection() as connection:

@@ -1,13 +1,8 @@
-"""The one place that says where the ingestion's reference files live.
-
-Located from this file, never from the current working directory, so the package behaves
-the same under pytest, Dagster and ad-hoc scripts.
-"""
+"""The ingestion's reference files (province names and their aliases), in the package."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from pipeline.config import REFERENCE_DIR
 
-REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
 PROVINCES_CSV = REFERENCE_DIR / "th_provinces.csv"
 PROVINCE_ALIASES_CSV = REFERENCE_DIR / "province_aliases.csv"

@@ -55,11 +55,6 @@ def non_blank_or_null(text: pl.Expr) -> pl.Expr:
     return text.str.strip_chars(BLANK_CHARACTERS).replace("", None)
 
 
-def is_blank(text: pl.Expr) -> pl.Expr:
-    """True where the raw text is null, empty, or only whitespace/zero-width characters."""
-    return non_blank_or_null(text).is_null()
-
-
 def compact_key(text: pl.Expr) -> pl.Expr:
     """A forgiving lookup key: cleaned, lower-case, without any whitespace.
 

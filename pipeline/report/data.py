@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
+from pipeline.ingest.years import BE_CE_OFFSET
 from pipeline.report.announced import announced_frame, measures_frame
 from pipeline.report.format import fiscal_year_label_expr
 
@@ -140,7 +141,7 @@ def compare_with_announced(rollup: pl.DataFrame, announced: pl.DataFrame | None 
         )
         .sort("fiscal_year", "measure_order")
     )
-    return _with_label(compared).with_columns((pl.col("fiscal_year") - 543).alias("fiscal_year_ce"))
+    return _with_label(compared).with_columns((pl.col("fiscal_year") - BE_CE_OFFSET).alias("fiscal_year_ce"))
 
 
 def region_summary(provinces: pl.DataFrame) -> pl.DataFrame:

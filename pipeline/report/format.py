@@ -10,8 +10,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import polars as pl
 
+from pipeline.ingest.years import BE_CE_OFFSET
+
 MISSING = "\u2013"
-BE_OFFSET = 543
 
 # A text cell that starts with one of these is a formula (or starts one) to Excel and
 # LibreOffice; the export prefixes it with an apostrophe so it is shown as typed.
@@ -68,13 +69,13 @@ def fiscal_year_label(fiscal_year_be) -> str:
     if fiscal_year_be is None:
         return MISSING
     year = int(fiscal_year_be)
-    return f"{year} / {year - BE_OFFSET}"
+    return f"{year} / {year - BE_CE_OFFSET}"
 
 
 def fiscal_year_label_expr(column: str = "fiscal_year") -> pl.Expr:
     """fiscal_year_label() as a polars expression."""
     year = pl.col(column).cast(pl.Int64)
-    return pl.format("{} / {}", year, year - BE_OFFSET)
+    return pl.format("{} / {}", year, year - BE_CE_OFFSET)
 
 
 def neutralise_formula(text: str | None) -> str | None:

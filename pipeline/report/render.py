@@ -16,6 +16,7 @@ import plotly
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
+from pipeline.config import TEMPLATES_DIR
 from pipeline.report import charts
 from pipeline.report.data import ReportData, read_report_data
 from pipeline.report.format import (
@@ -28,7 +29,6 @@ from pipeline.report.format import (
     format_thb,
 )
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "programme_report.html.j2"
 BANGKOK = ZoneInfo("Asia/Bangkok")
 # Rows of the per-year cluster table; a larger programme's full list is in the exports.

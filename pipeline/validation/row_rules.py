@@ -18,9 +18,6 @@ import duckdb
 from pipeline.contract import SOURCES_BY_NAME
 from pipeline.validation.suites import IDENTIFIER, UNIQUENESS, Expectation, Suite, quoted_column
 
-LINEAGE_COLUMNS = ("_source_file", "_sheet", "_row_number", "_file_sha256", "_run_id")
-
-
 def failure_predicate(expectation: Expectation, parameter: str) -> tuple[str, dict]:
     """SQL that is true where a row breaks `expectation`, with its bound parameters."""
     kwargs = expectation.kwargs

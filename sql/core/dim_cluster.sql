@@ -11,8 +11,7 @@ candidates AS (
     -- Last year's clusters of the same sector and lead province that no plan link claims;
     -- one with the same Thai name (without the `คลัสเตอร์` prefix or spaces) is preferred.
     SELECT this_year.fiscal_year, this_year.cluster_code, last_year.cluster_code AS derived_predecessor,
-           regexp_replace(replace(this_year.cluster_name_th, 'คลัสเตอร์', ''), '\s+', '', 'g')
-               = regexp_replace(replace(last_year.cluster_name_th, 'คลัสเตอร์', ''), '\s+', '', 'g') AS same_name
+           cluster_name_key(this_year.cluster_name_th) = cluster_name_key(last_year.cluster_name_th) AS same_name
     FROM plans this_year
     JOIN plans last_year
       ON last_year.fiscal_year = this_year.fiscal_year - 1
@@ -46,7 +45,7 @@ keys AS (
     SELECT l.fiscal_year, l.cluster_code, k.cluster_key
     FROM linked l JOIN keys k ON l.effective_predecessor = k.cluster_code AND l.fiscal_year = k.fiscal_year + 1
 )
-SELECT l.fiscal_year, l.fiscal_year - 543 AS fiscal_year_ce, l.cluster_code, k.cluster_key,
+SELECT l.fiscal_year, ce_year(l.fiscal_year) AS fiscal_year_ce, l.cluster_code, k.cluster_key,
        l.effective_predecessor AS predecessor_code,
        l.predecessor_code IS NULL AND l.derived_predecessor IS NOT NULL AS predecessor_derived,
        l.cluster_name_th, l.cluster_name_en, l.cluster_group, l.sector AS sector_en,

@@ -2,7 +2,7 @@
 -- Personal data is left out: the enterprise appears only by its keyed hash `enterprise_key`.
 -- `is_returning` marks an enterprise registered in an earlier fiscal year too.
 -- SME size class follows the 2019 ministerial regulation (see core.dim_enterprise).
-SELECT r.fiscal_year, r.fiscal_year - 543 AS fiscal_year_ce, r.cluster_code, c.cluster_key,
+SELECT r.fiscal_year, ce_year(r.fiscal_year) AS fiscal_year_ce, r.cluster_code, c.cluster_key,
        r.enterprise_key,
        regexp_extract(r._source_file, 'registrations_([a-z0-9]+)_', 1) AS office_file_code,
        r.application_no, r.registered_on, r.entity_type, r.business_sector, r.province_iso,

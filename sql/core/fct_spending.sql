@@ -5,10 +5,9 @@
 
 -- incremental: staging.spending, source_file
 -- Not sorted: ordering 11 M ledger lines took as long as writing them (scale 1000); queries order.
-SELECT s.budget_fiscal_year AS fiscal_year, s.budget_fiscal_year - 543 AS fiscal_year_ce,
+SELECT s.budget_fiscal_year AS fiscal_year, ce_year(s.budget_fiscal_year) AS fiscal_year_ce,
        s.posted_on,
-       CASE WHEN month(s.posted_on) >= 10 THEN year(s.posted_on) + 544 ELSE year(s.posted_on) + 543 END
-           AS posting_fiscal_year,
+       fiscal_year_of(s.posted_on) AS posting_fiscal_year,
        s.document_no, s.transaction_type,
        s.transaction_type IN ('disbursement', 'refund') AS is_executed,
        s.office, s.cluster_code, c.cluster_key, s.cluster_code IS NULL AS is_programme_wide,

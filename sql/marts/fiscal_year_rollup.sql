@@ -26,7 +26,7 @@ enterprises AS (
     FROM core.fct_registration GROUP BY fiscal_year
 ),
 yearly AS (
-    SELECT c.fiscal_year, c.fiscal_year - 543 AS fiscal_year_ce, c.active_clusters, c.planned_clusters,
+    SELECT c.fiscal_year, ce_year(c.fiscal_year) AS fiscal_year_ce, c.active_clusters, c.planned_clusters,
            coalesce(e.enterprises, 0) AS enterprises,
            coalesce(e.enterprises_returning, 0) AS enterprises_returning,
            c.budget_allocated_thb::DECIMAL(18, 2) AS budget_allocated_thb,

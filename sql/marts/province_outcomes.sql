@@ -24,7 +24,7 @@ present AS (
     SELECT fiscal_year, province_iso FROM members
     UNION SELECT fiscal_year, province_iso FROM led WHERE province_iso IS NOT NULL
 )
-SELECT p.fiscal_year, p.fiscal_year - 543 AS fiscal_year_ce, p.province_iso, d.province_name_th, d.province_name_en,
+SELECT p.fiscal_year, ce_year(p.fiscal_year) AS fiscal_year_ce, p.province_iso, d.province_name_th, d.province_name_en,
        d.region_en, d.region_th,
        coalesce(m.enterprises, 0) AS enterprises,
        coalesce(l.clusters_led, 0) AS clusters_led,

@@ -1,7 +1,7 @@
 -- One row per fiscal year, assistance channel and activity: what each channel spent on what.
 -- Executed = disbursements + refunds by budget year; commitments apart; programme-wide costs
 -- (no cluster) included.
-SELECT s.fiscal_year, s.fiscal_year - 543 AS fiscal_year_ce, s.channel, ch.channel_name, s.activity, a.activity_th,
+SELECT s.fiscal_year, ce_year(s.fiscal_year) AS fiscal_year_ce, s.channel, ch.channel_name, s.activity, a.activity_th,
        coalesce(sum(s.amount_thb) FILTER (WHERE s.is_executed), 0)::DECIMAL(18, 2) AS spend_executed_thb,
        coalesce(sum(s.amount_thb) FILTER (WHERE s.transaction_type = 'commitment'), 0)::DECIMAL(18, 2) AS spend_committed_thb,
        coalesce(sum(s.amount_thb) FILTER (WHERE s.is_executed AND s.is_programme_wide), 0)::DECIMAL(18, 2)

@@ -15,8 +15,7 @@ SELECT r.* REPLACE (
            OR r.community_enterprise_code_invalid AS check_community_code_given,
        coalesce(NOT (r.entity_type IN ('company', 'limited_partnership', 'registered_partnership')
                      AND NOT r.tax_id_is_juristic), TRUE) AS check_id_fits_entity_type,
-       coalesce(r.registered_on BETWEEN make_date(r.fiscal_year - 544, 10, 1) AND make_date(r.fiscal_year - 543, 9, 30),
-                TRUE) AS check_registered_in_fiscal_year
+       coalesce(r.registered_on BETWEEN fiscal_year_start(r.fiscal_year) AND fiscal_year_end(r.fiscal_year), TRUE) AS check_registered_in_fiscal_year
 FROM landing.registrations r
 LEFT JOIN staging.cluster_reference ref
   ON ref.fiscal_year = r.fiscal_year

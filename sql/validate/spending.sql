@@ -9,8 +9,8 @@ SELECT s.* REPLACE (
        ref.cluster_code,
        enterprise_key(s.beneficiary_tax_id) AS beneficiary_enterprise_key,
        s.cluster_ref IS NULL OR ref.cluster_code IS NOT NULL AS check_cluster_found,
-       coalesce(s.posted_on BETWEEN make_date(s.budget_fiscal_year - 544, 10, 1)
-                                AND make_date(s.budget_fiscal_year - 542, 9, 30), TRUE) AS check_posted_in_window
+       coalesce(s.posted_on BETWEEN fiscal_year_start(s.budget_fiscal_year)
+                                AND fiscal_year_end(s.budget_fiscal_year + 1), TRUE) AS check_posted_in_window
 FROM landing.spending s
 LEFT JOIN staging.cluster_reference ref
   ON ref.fiscal_year = s.budget_fiscal_year

@@ -1,0 +1,1 @@
+"""Warehouse of the Department of Industry Promotion's industrial-cluster programme."""

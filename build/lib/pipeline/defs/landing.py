@@ -1,0 +1,62 @@
+"""Landing assets: each source's raw files, parsed and normalised once per content change."""
+
+
+import dagster as dg
+
+from pipeline import steps
+from pipeline.contract import SOURCES, Source
+from pipeline.landing import land_source
+from pipeline.memory import release_memory
+from pipeline.resources import WarehouseResource
+
+
+def landing_asset(source: Source) -> dg.AssetsDefinition:
+    @steps.multi_asset(
+        name=f"land_{source.name}",
+        specs=[
+            dg.AssetSpec(
+                ["landing", source.name],
+                description=f"Every row of the {source.name} files as read (data, blank, total rows), "
+                "with typed normalised columns, repairs and lineage.",
+            ),
+            dg.AssetSpec(
+                ["landing", f"{source.name}_files"],
+                description=f"One row per {source.name} file ever seen: hash, status (loaded, rejected, "
+                "duplicate_file, removed), reason and row counts.",
+            ),
+        ],
+    )
+    def _land(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        settings = warehouse.settings()
+        with warehouse.build_connection() as connection:
+            report = land_source(connection, source, settings.raw_data_dir, context.run_id)
+            (landed_rows,) = connection.execute(
+                f"SELECT coalesce(sum(rows_read), 0) FROM landing.{source.name}_files WHERE status = 'loaded'"
+            ).fetchall()[0]
+        release_memory()  # the parsed files' frames
+        for path, reason in report.rejected.items():
+            context.log.warning(f"rejected {path}: {reason}")
+        yield dg.MaterializeResult(
+            asset_key=["landing", source.name],
+            metadata={
+                "dagster/row_count": int(landed_rows),
+                "files_parsed": len(report.loaded),
+                "files_unchanged": len(report.unchanged),
+                "files_rejected": len(report.rejected),
+                "files_removed": len(report.removed),
+                "parsed": dg.MetadataValue.json(report.loaded),
+            },
+        )
+        yield dg.MaterializeResult(
+            asset_key=["landing", f"{source.name}_files"],
+            metadata={
+                "rejected": dg.MetadataValue.json(report.rejected),
+                "duplicate_files": dg.MetadataValue.json(report.duplicates),
+                "removed": dg.MetadataValue.json(report.removed),
+            },
+        )
+
+    return _land
+
+
+defs = dg.Definitions(assets=[landing_asset(source) for source in SOURCES])

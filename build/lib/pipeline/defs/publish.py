@@ -1,0 +1,47 @@
+"""The last step of a refresh: the validated build becomes the analysts' warehouse."""
+
+
+import dagster as dg
+
+from pipeline import steps
+from pipeline.defs.reference import REFERENCE_TABLES
+from pipeline.publish import ANALYST_STORAGE_VERSION, list_versions, publish
+from pipeline.resources import WarehouseResource
+from pipeline.sql_models import discover_models
+from pipeline.tiers import ANALYST_SCHEMAS
+
+# Publishing waits for every table of the analysts' schemas, and so for every blocking check upstream.
+PUBLISHED_TABLES = [dg.AssetKey([m.schema, m.table]) for m in discover_models(ANALYST_SCHEMAS)] + [
+    dg.AssetKey(["core", table]) for table in REFERENCE_TABLES
+]
+
+
+@steps.asset(
+    key=["warehouse", "published"],
+    deps=PUBLISHED_TABLES,
+    description="The analysts' DuckDB file (WAREHOUSE_PATH): the analysts' tier of the build database "
+    "(core, marts, audit; no personal data) written into a fresh file in the storage format of DuckDB "
+    f"{ANALYST_STORAGE_VERSION} and swapped in atomically once everything upstream and its blocking checks "
+    "have passed; left as it is when it already holds tables of the same versions.",
+)
+def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    settings = warehouse.settings()
+    publication = publish(
+        settings.build_database, settings.warehouse_path, settings.kept_versions, context.run_id,
+        settings.duckdb_memory_limit,
+    )
+    if not publication.copied:
+        context.log.info(f"{publication.path} already holds this build (version {publication.version[:12]}); not written again")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(publication.path)),
+            "size_bytes": publication.path.stat().st_size,
+            "versions_kept": len(list_versions(publication.path)),
+            "copied": publication.copied,
+            "storage_version": ANALYST_STORAGE_VERSION,
+            "database_version": publication.version or "unknown",
+        }
+    )
+
+
+defs = dg.Definitions(assets=[published_warehouse])

@@ -1,0 +1,408 @@
+"""Incremental landing of raw files into `landing.<source>` and `landing.<source>_files`.
+
+Work follows the new data: a file is parsed only when its content (SHA-256) is new at its
+path. A file is hashed again only when its stat (size, modification and change times, inode)
+differs from the one recorded when it was last hashed, as git's index does; a write, a
+replacement or a copy that keeps the old modification time all change the change time, which
+no tool can set back. Rows of changed or removed files are deleted before the new content is
+inserted, so a corrected re-issue replaces what it brought before, and a file whose exact
+content already lies under another path is recorded as a duplicate and not loaded twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipeline.change_tracking import table_exists
+from pipeline.contract import Source
+from pipeline.ingest import FileRejected, RawRead, normalise, read_raw_file
+from pipeline.ingest.read import LINEAGE_COLUMNS, raw_cell_columns
+from pipeline.processes import process_running
+
+RAW_FILE_SUFFIXES = {".csv", ".xlsx"}
+SPILL_PREFIX = ".landing-spill-"
+_HASH_CHUNK = 1 << 20
+# Files parsed ahead of the one being written: parsing is most of landing's time, and two
+# files at once keep two cores busy where one file's polars work alone does not.
+READ_AHEAD = 2
+# A file changed within this long before it was last hashed is hashed again: its change time
+# may share a clock tick with a later write (git's "racy clean" case).
+_RACY_SECONDS = 2
+
+# The names of the cells in landing.<source>._raw_values, per sheet ('' for CSV), and the
+# canonical column each was read as (NULL: an unknown extra column), kept once per file in
+# landing.<source>_files.raw_headers instead of in every row.
+RAW_HEADERS_TYPE = "STRUCT(sheet VARCHAR, headers VARCHAR[], canonical VARCHAR[])[]"
+FILES_TABLE_COLUMNS = f"""
+    source VARCHAR, source_file VARCHAR, sha256 VARCHAR, size_bytes BIGINT, file_format VARCHAR,
+    encoding VARCHAR, header_language VARCHAR, header_row_number INTEGER, status VARCHAR,
+    reason_code VARCHAR, reason VARCHAR, duplicate_of VARCHAR, rows_read BIGINT, title_rows BIGINT,
+    data_rows BIGINT, blank_rows BIGINT, total_rows BIGINT, first_run_id VARCHAR,
+    last_run_id VARCHAR, first_seen_at TIMESTAMPTZ, last_seen_at TIMESTAMPTZ, loaded_at TIMESTAMPTZ,
+    raw_headers {RAW_HEADERS_TYPE}, file_stat VARCHAR
+"""
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def file_stat(status: os.stat_result) -> str:
+    return f"{status.st_size}:{status.st_mtime_ns}:{status.st_ctime_ns}:{status.st_ino}"
+
+
+def scan_raw_files(raw_root: Path, source: Source, hashed: dict[str, tuple[str, str, datetime]] | None = None) -> pl.DataFrame:
+    """Every candidate file of a source with its content hash (hidden and lock files skipped).
+
+    `hashed` (path -> file_stat, sha256, when it was hashed) gives hashes that still hold: a
+    file whose stat is the recorded one, changed well before that hash, is not read again.
+    """
+    folder = raw_root / source.folder
+    paths = sorted(
+        p
+        for p in (folder.rglob("*") if folder.exists() else [])
+        if p.is_file() and not p.name.startswith((".", "~$")) and p.suffix.lower() in RAW_FILE_SUFFIXES
+    )
+    hashed = hashed or {}
+    names, hashes, sizes, stats = [], [], [], []
+    for path in paths:  # one iteration per file
+        name, status = path.relative_to(raw_root).as_posix(), path.stat()
+        stat = file_stat(status)
+        recorded = hashed.get(name)
+        still_holds = (
+            recorded is not None
+            and recorded[0] == stat
+            and status.st_ctime_ns < (recorded[2].timestamp() - _RACY_SECONDS) * 1e9
+        )
+        names.append(name)
+        hashes.append(recorded[1] if still_holds else file_sha256(path))
+        sizes.append(status.st_size)
+        stats.append(stat)
+    return pl.DataFrame(
+        {"source_file": names, "sha256": hashes, "size_bytes": sizes, "file_stat": stats},
+        schema={"source_file": pl.String, "sha256": pl.String, "size_bytes": pl.Int64, "file_stat": pl.String},
+    )
+
+
+@dataclass
+class LandingReport:
+    unchanged: list[str] = field(default_factory=list)
+    loaded: list[str] = field(default_factory=list)
+    rejected: dict[str, str] = field(default_factory=dict)
+    duplicates: dict[str, str] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
+
+
+def ensure_landing_tables(connection: duckdb.DuckDBPyConnection, source: Source) -> None:
+    connection.execute("CREATE SCHEMA IF NOT EXISTS landing")
+    connection.execute(f"CREATE TABLE IF NOT EXISTS landing.{source.name}_files ({FILES_TABLE_COLUMNS})")
+
+
+def land_source(
+    connection: duckdb.DuckDBPyConnection, source: Source, raw_root: Path, run_id: str
+) -> LandingReport:
+    ensure_landing_tables(connection, source)
+    files_table = f"landing.{source.name}_files"
+    now = datetime.now(timezone.utc)
+    known = connection.sql(
+        f"SELECT source_file, sha256, status, file_stat, last_seen_at FROM {files_table} WHERE status <> 'removed'"
+    ).pl()
+    hashed = {
+        path: (stat, sha256, seen_at)
+        for path, sha256, _status, stat, seen_at in known.rows()  # one row per file
+        if stat is not None and sha256 is not None
+    }
+    current = scan_raw_files(raw_root, source, hashed)
+    known = known.select("source_file", "sha256", "status")
+    report = LandingReport()
+
+    unchanged = current.join(known, on=["source_file", "sha256"], how="inner")
+    report.unchanged = unchanged["source_file"].to_list()
+    stale_paths = known.join(current, on=["source_file", "sha256"], how="anti")["source_file"].to_list()
+    report.removed = sorted(set(stale_paths) - set(current["source_file"].to_list()))
+
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        if stale_paths and table_exists(connection, "landing", source.name):
+            connection.execute(
+                f"DELETE FROM landing.{source.name} WHERE _source_file IN (SELECT unnest(?::VARCHAR[]))",
+                [stale_paths],
+            )
+        connection.execute(
+            f"UPDATE {files_table} SET status = 'removed', last_run_id = ?, last_seen_at = ? "
+            "WHERE source_file IN (SELECT unnest(?::VARCHAR[])) AND status <> 'removed'",
+            [run_id, now, report.removed],
+        )
+        # A changed file keeps its record until its new content is recorded (_record_file), which
+        # keeps the path's first_run_id and first_seen_at.
+        connection.register("seen_files", unchanged.select("source_file", "file_stat"))
+        try:
+            connection.execute(
+                f"UPDATE {files_table} AS f SET last_run_id = ?, last_seen_at = ?, file_stat = seen.file_stat "
+                "FROM seen_files AS seen WHERE f.source_file = seen.source_file",
+                [run_id, now],
+            )
+        finally:
+            connection.unregister("seen_files")
+        new_files = current.join(unchanged.select("source_file"), on="source_file", how="anti")
+        loaded_hashes = dict(
+            connection.execute(
+                f"SELECT sha256, min(source_file) FROM {files_table} WHERE status = 'loaded' "
+                "AND source_file NOT IN (SELECT unnest(?::VARCHAR[])) GROUP BY sha256",
+                [stale_paths],
+            ).fetchall()
+        )
+        files = new_files.rows()  # one iteration per file, not per row
+        # The next files are read and normalised in threads while this one is written to the
+        # spill (all release the GIL): the cores busy, at most READ_AHEAD + 1 files in memory.
+        reader = ThreadPoolExecutor(max_workers=READ_AHEAD)
+        spill = _Spill(connection)
+        try:
+            upcoming = deque(
+                reader.submit(_read_and_normalise, source, raw_root, *file[:2]) for file in files[:READ_AHEAD]
+            )
+            for index, (source_file, sha256, size_bytes, stat) in enumerate(files):
+                parsed = upcoming.popleft()
+                if index + READ_AHEAD < len(files):
+                    upcoming.append(reader.submit(_read_and_normalise, source, raw_root, *files[index + READ_AHEAD][:2]))
+                _land_file(
+                    connection, source, parsed, spill, source_file, sha256, size_bytes, stat, run_id, now,
+                    loaded_hashes, report,
+                )
+            reader.shutdown(wait=True)
+            spill.insert_into(connection, source, run_id)
+        finally:
+            reader.shutdown(wait=True, cancel_futures=True)
+            spill.remove()
+        if not table_exists(connection, "landing", source.name):
+            # No file of this source could be loaded yet (none sent, or all rejected): an empty
+            # table, so validation and the models run on zero rows instead of failing.
+            _insert_landed_rows(connection, source, normalise(source, _empty_read(source)), "", "", run_id)
+        connection.execute("COMMIT")
+    except BaseException:
+        try:
+            connection.execute("ROLLBACK")
+        except duckdb.Error:
+            # A COMMIT that failed (e.g. disk full) has already ended the transaction; the
+            # original error, not "no transaction is active", is the one to report.
+            pass
+        raise
+    return report
+
+
+def _empty_read(source: Source) -> RawRead:
+    """What a file with the source's headers and no rows reads as."""
+    lineage = {"_row_number": pl.Int64, "_sheet": pl.String, "_row_kind": pl.String, "_extra": pl.String}
+    schema = {name: pl.String for name in source.canonical_names} | {name: lineage[name] for name in LINEAGE_COLUMNS}
+    return RawRead(
+        data=pl.DataFrame(schema=schema), source_name=source.name, relative_path="", sha256="", size_bytes=0,
+        file_format="csv", encoding=None, header_row_number=0, title_rows=0, million_baht_columns=[],
+        header_language="en",
+    )
+
+
+def _insert_landed_rows(
+    connection, source: Source, rows: pl.DataFrame, source_file: str, sha256: str, run_id: str
+) -> None:
+    """Rows of `normalise` into landing.<source>, with the file's lineage constants, and the raw
+    cells (_raw_1, _raw_2, ...) as one list, `_raw_values`."""
+    connection.register("landed_rows", rows)
+    # DuckDB builds the list (polars' concat_list is several times slower) and adds the
+    # constants, rather than polars copying them into every row.
+    cells = raw_cell_columns(rows.columns)
+    landed = (
+        f"SELECT ?::VARCHAR AS _source_file, * EXCLUDE (_source_file{''.join(', ' + c for c in cells)}), "
+        f"[{', '.join(cells)}]::VARCHAR[] AS _raw_values, "
+        "?::VARCHAR AS _file_sha256, ?::VARCHAR AS _run_id FROM landed_rows"
+    )
+    try:
+        if table_exists(connection, "landing", source.name):
+            connection.execute(f"INSERT INTO landing.{source.name} BY NAME {landed}", [source_file, sha256, run_id])
+        else:
+            connection.execute(f"CREATE TABLE landing.{source.name} AS {landed}", [source_file, sha256, run_id])
+    finally:
+        connection.unregister("landed_rows")
+
+
+class _Spill:
+    """Parsed files waiting for their INSERT, as Parquet files in a private folder beside the
+    build database (the system temp folder for an in-memory one).
+
+    All of them go into landing.<source> in one INSERT at the end of the transaction: DuckDB
+    keeps the rows of a transaction's many INSERTs in memory until COMMIT (10 GB at scale 1000),
+    while one INSERT from Parquet streams them to the file.
+    """
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        (database,) = connection.execute(
+            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchall()[0]
+        parent = Path(database).parent if database else Path(tempfile.gettempdir())
+        remove_stale_spills(parent)
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{os.getpid()}-", dir=parent))
+        self.paths: list[str] = []
+        self.cells: list[str] = []
+
+    def add(self, rows: pl.DataFrame, source_file: str, sha256: str) -> None:
+        """One file's rows of `normalise`, with its lineage and its number of raw cells."""
+        cells = raw_cell_columns(rows.columns)
+        if len(cells) > len(self.cells):
+            self.cells = cells
+        path = self.folder / f"{len(self.paths):05d}.parquet"
+        rows.with_columns(
+            pl.lit(source_file, dtype=pl.String).alias("_source_file"),
+            pl.lit(sha256, dtype=pl.String).alias("_file_sha256"),
+            pl.lit(len(cells), dtype=pl.Int32).alias("__raw_count"),
+        ).write_parquet(path, compression="lz4", statistics=False)
+        self.paths.append(os.fspath(path))
+
+    def insert_into(self, connection: duckdb.DuckDBPyConnection, source: Source, run_id: str) -> None:
+        if not self.paths:
+            return
+        # A file narrower than the widest has no columns for the last cells (null here): its
+        # list is cut to its own cells. DuckDB builds the lists (polars' concat_list is slower).
+        landed = (
+            f"SELECT _source_file, * EXCLUDE (_source_file, _file_sha256, __raw_count, {', '.join(self.cells)}), "
+            f"[{', '.join(self.cells)}][1:__raw_count]::VARCHAR[] AS _raw_values, "
+            "_file_sha256, ?::VARCHAR AS _run_id FROM read_parquet(?::VARCHAR[], union_by_name = true)"
+        )
+        # The landing table's row order means nothing (every reader orders or aggregates); kept,
+        # it made the next checkpoint rewrite the whole table (14 s of 11 M rows at scale 1000).
+        connection.execute("SET preserve_insertion_order = false")
+        try:
+            if table_exists(connection, "landing", source.name):
+                connection.execute(f"INSERT INTO landing.{source.name} BY NAME {landed}", [run_id, self.paths])
+            else:
+                connection.execute(f"CREATE TABLE landing.{source.name} AS {landed}", [run_id, self.paths])
+        finally:
+            connection.execute("RESET preserve_insertion_order")
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def remove_stale_spills(folder: Path) -> None:
+    """Spill folders of landing processes that no longer run (killed mid-landing)."""
+    for stale in folder.glob(f"{SPILL_PREFIX}*"):
+        pid = stale.name.removeprefix(SPILL_PREFIX).split("-")[0]
+        if pid.isdigit() and not process_running(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _record_file(connection, source: Source, values: dict) -> None:
+    files_table = f"landing.{source.name}_files"
+    previous = connection.execute(
+        f"SELECT min(first_run_id), min(first_seen_at) FROM {files_table} WHERE source_file = ?",
+        [values["source_file"]],
+    ).fetchall()[0]
+    connection.execute(f"DELETE FROM {files_table} WHERE source_file = ?", [values["source_file"]])
+    values = {
+        **values,
+        "source": source.name,
+        "first_run_id": previous[0] or values["last_run_id"],
+        "first_seen_at": previous[1] or values["last_seen_at"],
+    }
+    frame = pl.DataFrame([values])  # one row describing one file
+    connection.register("file_record", frame)
+    try:
+        connection.execute(f"INSERT INTO {files_table} BY NAME SELECT * FROM file_record")
+    finally:
+        connection.unregister("file_record")
+
+
+def _read_and_normalise(
+    source: Source, raw_root: Path, source_file: str, sha256: str
+) -> tuple[RawRead, pl.DataFrame] | FileRejected:
+    """A file's RawRead and normalised rows, or why it is rejected."""
+    try:
+        raw = read_raw_file(raw_root / source_file, source, raw_root, sha256)
+        return raw, normalise(source, raw)
+    except FileRejected as rejection:
+        return rejection
+
+
+def _land_file(
+    connection, source, parsed: Future, spill: _Spill, source_file, sha256, size_bytes, stat, run_id, now, loaded_hashes,
+    report,
+):
+    """Record one new or changed file and spill its rows; `parsed` is its _read_and_normalise."""
+    record = {
+        "source_file": source_file,
+        "sha256": sha256,
+        "size_bytes": size_bytes,
+        "file_stat": stat,
+        "last_run_id": run_id,
+        "last_seen_at": now,
+    }
+    original = loaded_hashes.get(sha256)
+    if original is not None and original != source_file:
+        report.duplicates[source_file] = original
+        _record_file(
+            connection,
+            source,
+            {
+                **record,
+                "status": "duplicate_file",
+                "reason_code": "duplicate_file",
+                "reason": f"{source_file}: same content (SHA-256 {sha256[:12]}…) as {original}, already loaded; not loaded again",
+                "duplicate_of": original,
+            },
+        )
+        return
+    outcome = parsed.result()
+    if isinstance(outcome, FileRejected):
+        rejection = outcome
+        report.rejected[source_file] = str(rejection)
+        _record_file(
+            connection,
+            source,
+            {**record, "status": "rejected", "reason_code": rejection.code, "reason": str(rejection)},
+        )
+        return
+    raw, rows = outcome
+    kinds = rows["_row_kind"].value_counts()
+    count = dict(zip(kinds["_row_kind"].to_list(), kinds["count"].to_list()))
+    spill.add(rows, source_file, sha256)
+    loaded_hashes.setdefault(sha256, source_file)
+    report.loaded.append(source_file)
+    _record_file(
+        connection,
+        source,
+        {
+            **record,
+            "status": "loaded",
+            "file_format": raw.file_format,
+            "encoding": raw.encoding,
+            "header_language": raw.header_language,
+            "header_row_number": raw.header_row_number,
+            "rows_read": rows.height + raw.title_rows,
+            "title_rows": raw.title_rows,
+            "data_rows": count.get("data", 0),
+            "blank_rows": count.get("blank_row", 0),
+            "total_rows": count.get("total_row", 0),
+            "loaded_at": now,
+            "reason": json.dumps({"million_baht_columns": raw.million_baht_columns}, ensure_ascii=False)
+            if raw.million_baht_columns
+            else None,
+            "raw_headers": [
+                {"sheet": sheet, "headers": headers, "canonical": raw.raw_columns[sheet]}
+                for sheet, headers in raw.raw_headers.items()
+            ],
+        },
+    )

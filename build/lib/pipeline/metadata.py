@@ -1,0 +1,44 @@
+"""What a data engineer sees of a table in the Dagster UI: row count, column schema, preview."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+
+from pipeline.catalog import apply_comments
+
+PREVIEW_ROWS = 5
+
+
+def table_metadata(connection: duckdb.DuckDBPyConnection, schema: str, table: str, preview: bool = True) -> dict:
+    """Comments the table from the catalog, then describes it for the Dagster UI."""
+    apply_comments(connection, schema, table)
+    columns = connection.execute(
+        """
+        SELECT column_name, data_type, coalesce(comment, '')
+        FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index
+        """,
+        [schema, table],
+    ).fetchall()
+    (row_count,) = connection.execute(f"SELECT count(*) FROM {schema}.{table}").fetchall()[0]
+    metadata = {
+        "dagster/row_count": row_count,
+        "dagster/column_schema": dg.TableSchema(
+            columns=[dg.TableColumn(name, data_type, description=comment or None) for name, data_type, comment in columns]
+        ),
+        "dagster/table_name": f"{schema}.{table}",
+    }
+    if preview:
+        rows = connection.sql(f"SELECT * FROM {schema}.{table} LIMIT {PREVIEW_ROWS}").pl()
+        metadata["preview"] = dg.MetadataValue.md(_markdown_table(rows))
+    return metadata
+
+
+def _markdown_table(frame) -> str:
+    if frame.is_empty():
+        return "_no rows_"
+    header = "| " + " | ".join(frame.columns) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    # A five-row preview: iterating these few rows for display is not data processing.
+    body = ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in frame.iter_rows()]
+    return "\n".join([header, rule, *body])

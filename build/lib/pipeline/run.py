@@ -1,0 +1,84 @@
+"""The main job from the command line: materialise everything, then print the rollup.
+
+    python -m pipeline.run
+
+Runs the `refresh_warehouse` job of the real definitions in this process, on the instance of
+DAGSTER_HOME (the Makefile sets it), and prints `marts.fiscal_year_rollup` read from the
+published warehouse, opened read-only as an analyst would.
+
+With RUN_TIMINGS_FILE set, it also writes the run's step timings there as JSON (read from the
+run's event log; `python -m devtools.benchmark` uses them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+import dagster as dg
+import duckdb
+
+from pipeline.config import Settings
+from pipeline.definitions import defs
+from pipeline.defs.jobs import REFRESH_JOB
+
+TIMINGS_FILE_ENV = "RUN_TIMINGS_FILE"
+_STEP_ENDS = {dg.DagsterEventType.STEP_SUCCESS: "success", dg.DagsterEventType.STEP_FAILURE: "failure"}
+
+
+def print_rollup(warehouse_path) -> None:
+    connection = duckdb.connect(os.fspath(warehouse_path), read_only=True)
+    try:
+        rollup = connection.sql(
+            """
+            SELECT fiscal_year, fiscal_year_ce, active_clusters, enterprises,
+                   budget_allocated_thb, spend_executed_thb, economic_value_thb, value_per_baht
+            FROM marts.fiscal_year_rollup ORDER BY fiscal_year
+            """
+        )
+        print(f"\nFiscal-year rollup ({warehouse_path}):")
+        rollup.show(max_width=200)
+    finally:
+        connection.close()
+
+
+def write_timings(path: str, instance: dg.DagsterInstance, run_id: str, success: bool, clock: dict) -> None:
+    """Wall-clock marks of this process (epoch seconds) and each step's start and duration."""
+    records = instance.all_logs(
+        run_id, of_type={dg.DagsterEventType.STEP_START, *_STEP_ENDS}
+    )
+    started = {r.step_key: r.timestamp for r in records if r.dagster_event_type == dg.DagsterEventType.STEP_START}
+    steps = [
+        {"step": r.step_key, "status": _STEP_ENDS[r.dagster_event_type], "started_at": started.get(r.step_key),
+         "seconds": round(r.timestamp - started.get(r.step_key, r.timestamp), 3)}
+        for r in records
+        if r.dagster_event_type in _STEP_ENDS
+    ]
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump({"run_id": run_id, "success": success, **clock, "steps": steps}, handle, indent=1)
+
+
+def main() -> int:
+    clock = {"main_started_at": time.time()}
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    clock["execute_started_at"] = time.time()
+    result = defs.resolve_job_def(REFRESH_JOB).execute_in_process(instance=instance, raise_on_error=False)
+    clock["execute_finished_at"] = time.time()
+    if os.environ.get(TIMINGS_FILE_ENV):
+        write_timings(os.environ[TIMINGS_FILE_ENV], instance, result.run_id, result.success, clock)
+    if not result.success:
+        failed = [event.step_key for event in result.all_events if event.is_step_failure]
+        print(f"run {result.run_id} failed; failed steps: {', '.join(failed) or 'none'}", file=sys.stderr)
+        return 1
+    settings = Settings.from_env()
+    print_rollup(settings.warehouse_path)
+    report = settings.reports_dir / "programme_report.html"
+    if report.exists():
+        print(f"Report: {report}\nExports: {settings.reports_dir / 'exports'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
