@@ -40,6 +40,8 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             "copied": publication.copied,
             "storage_version": ANALYST_STORAGE_VERSION,
             "database_version": publication.version or "unknown",
+            # Per table: kept from the file it replaced, appended (only new files' rows), or written.
+            "tables": dg.MetadataValue.json(publication.tables),
         }
     )
 

@@ -37,10 +37,10 @@ def _run(raw, work) -> Materialised:
     return Materialised(result, paths["WAREHOUSE_PATH"], paths["BUILD_DIR"] / "cluster_programme.build.duckdb")
 
 
-def _tables(run: Materialised) -> dict[str, tuple]:
+def _tables(run: Materialised, database=None) -> dict[str, tuple]:
     """Row count and an order-independent checksum of every staging, audit, core and mart table
-    (of the build database, which holds them all)."""
-    connection = duckdb.connect(os.fspath(run.build_database), read_only=True)
+    (of the build database, which holds them all, unless another `database` is named)."""
+    connection = duckdb.connect(os.fspath(database or run.build_database), read_only=True)
     try:
         columns = connection.execute(
             "SELECT schema_name, table_name, list(column_name ORDER BY column_index) FROM duckdb_columns() "
@@ -139,6 +139,7 @@ def refreshes(tmp_path_factory):
     )
     new_ledger = _run(raw, work)
     snapshots["new_ledger"] = _tables(new_ledger)
+    snapshots["new_ledger_published"] = _tables(new_ledger, new_ledger.warehouse_path)
     snapshots["new_ledger_quarantine"] = new_ledger.query_build(
         "SELECT message, raw_values FROM audit.quarantine_spending WHERE source_file = ?", [NEW_LEDGER]
     )
@@ -230,3 +231,24 @@ def test_every_refresh_leaves_the_tables_of_a_refresh_from_scratch(refreshes):
     assert all(_rebuilt(scratch).values()), "a first refresh builds everything"
     assert snapshots["new_ledger"] == _tables(scratch)
     assert _tables(backfilled) == _tables(backfilled_scratch)
+
+
+def test_a_publish_writes_only_what_changed_and_equals_one_from_scratch(refreshes):
+    first, _, new_ledger, scratch, backfilled, backfilled_scratch, snapshots = refreshes
+    assert set(_materialised(first, "warehouse/published", "tables").values()) == {"written"}
+    # The new ledger's run: the fact only grew by the new file's rows, the other facts are as
+    # they were, and what aggregates spending is written again.
+    written = _materialised(new_ledger, "warehouse/published", "tables")
+    assert written["core.fct_spending"] == "appended"
+    assert written["core.fct_registration"] == written["core.dim_enterprise"] == written["core.fct_outcome"] == "kept"
+    assert written["marts.cluster_outcomes"] == written["marts.fiscal_year_rollup"] == "written"
+    assert _materialised(backfilled, "warehouse/published", "tables")["core.fct_spending"] == "written"
+    # What analysts read equals a publish of a refresh from scratch (but for which run published it, when).
+    def published(tables: dict) -> dict:
+        return {name: value for name, value in tables.items() if name != "audit.publication"}
+
+    assert published(snapshots["new_ledger_published"]) == published(_tables(scratch, scratch.warehouse_path))
+    assert published(_tables(backfilled, backfilled.warehouse_path)) == published(
+        _tables(backfilled_scratch, backfilled_scratch.warehouse_path)
+    )
+    assert len(published(snapshots["new_ledger_published"])) >= 15
