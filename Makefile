@@ -10,7 +10,7 @@ SCALE ?= 1
 OLDEST_DUCKDB_CLI := 1.4.4.post2
 OLDEST_CLIENT_DIR := $(VENV)/clients/duckdb-1.4
 
-.PHONY: run test test-fast ui instance sample-data rollback bench browser
+.PHONY: run test test-fast ui instance instance-postgres sample-data rollback bench browser postgresql
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,13 +29,18 @@ instance:
 	mkdir -p $(DAGSTER_HOME)
 	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
+## The instance on PostgreSQL instead of SQLite (deploy/dagster-postgres.storage.yaml, docs/deployment.md).
+instance-postgres:
+	mkdir -p $(DAGSTER_HOME)
+	cat deploy/dagster-postgres.storage.yaml dagster.yaml > $(DAGSTER_HOME)/dagster.yaml
+
 ## Install, materialise the whole warehouse from data/raw and print the fiscal-year rollup.
 run: $(VENV)/.installed-run instance
 	$(BIN)/python -m pipeline.run
 
 ## Install what the tests need and run the whole test suite (what CI runs): tests/unit, then
 ## tests/e2e (real refreshes of the sample, the UI in Chromium, a wheel install).
-test: $(VENV)/.installed-test instance browser
+test: $(VENV)/.installed-test instance browser postgresql
 	$(BIN)/python -m pytest
 
 ## The inner loop: the unit tests only (no refresh, no browser), in well under a minute.
@@ -49,6 +54,14 @@ browser:
 	    if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
 	    $$sudo apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium fonts-thai-tlwg fontconfig; \
+	fi
+
+## Debian's PostgreSQL server for the DuckLake and Dagster-instance tests, which start their own
+## server in a temporary folder (tests/support.py). Installed with apt-get when missing.
+postgresql:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	    if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	    $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq postgresql; \
 	fi
 
 ## The Dagster UI (webserver and daemon) on http://127.0.0.1:3000

@@ -32,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -391,6 +392,30 @@ def add_month_file(raw: Path) -> dict:
 # --------------------------------------------------------------------------------------------
 
 
+def publish_both(work: "Work", result: dict) -> None:
+    """The publish to the file (the refresh's own step) and, from the same build, to a DuckLake
+    with an embedded catalog and its data on local disk in the work folder, timed here."""
+    from pipeline.config import Settings
+    from pipeline.lake import publish_to_lake
+
+    lake_dir = work.root / "lake"
+    lake_dir.mkdir(exist_ok=True)
+    settings = replace(
+        Settings.from_env(), warehouse_ducklake=f"ducklake:{lake_dir / 'catalog.ducklake'}",
+        warehouse_data_path=os.fspath(lake_dir / "data") + os.sep,
+    )
+    started = time.monotonic()
+    publication = publish_to_lake(work.root / "build" / "cluster_programme.build.duckdb", settings, "benchmark")
+    seconds = time.monotonic() - started
+    data_bytes = sum(path.stat().st_size for path in (lake_dir / "data").rglob("*") if path.is_file())
+    result["publish_file_seconds"] = result["steps"].get("warehouse__published")
+    result["publish_lake_seconds"] = round(seconds, 2)
+    result["lake_committed"] = publication.committed
+    result["lake_data_mb"] = round(data_bytes / 2**20, 1)
+    log(f"publish: file {result['publish_file_seconds']} s (step), lake {result['publish_lake_seconds']} s "
+        f"({result['lake_data_mb']:,} MB of Parquet)")
+
+
 def machine() -> dict:
     meminfo = Path("/proc/meminfo").read_text().split()
     ram_kb = int(meminfo[meminfo.index("MemTotal:") + 1]) if "MemTotal:" in meminfo else 0
@@ -433,6 +458,7 @@ def run_benchmark(scale: int, seed: int, floor: bool, incremental: bool, keep: b
         full["rows_quarantined"] = int(rows_quarantined)
         full["rows_per_second"] = round(rows_read / full["wall_seconds"])
         full["build_db_mb"] = round((work.root / "build" / "cluster_programme.build.duckdb").stat().st_size / 2**20, 1)
+        publish_both(work, full)
         results["full"] = full
         if floor:
             results["floor"] = floor_read(work.raw)
@@ -456,6 +482,7 @@ def run_benchmark(scale: int, seed: int, floor: bool, incremental: bool, keep: b
                 f"SELECT count(*) FROM audit.file_manifest WHERE source_file = '{added['file']}' AND status = 'loaded'"
             )[0]
             one_month["new_file_loaded"] = bool(files_loaded)
+            publish_both(work, one_month)
             results["one_new_month"] = one_month
     finally:
         if not keep:
@@ -490,6 +517,13 @@ def summary(results: dict) -> str:
             f"one new month     {month['wall_seconds']:8.2f} s wall  ({month['pct_of_full']} % of full; "
             f"{month['added']['rows']:,} rows)  load {month['load_before']}"
         )
+    for label in ("full", "one_new_month"):
+        if label in results:
+            run = results[label]
+            lines.append(
+                f"publish ({label}): file {run['publish_file_seconds']} s, DuckLake (local data path) "
+                f"{run['publish_lake_seconds']} s, {run['lake_data_mb']:,} MB of Parquet"
+            )
     lines.append("slowest steps (s: full / no change / one new month; peak RSS in the full refresh):")
     for step, seconds in list(full["steps"].items())[:SHOWN_STEPS]:
         others = [results[k]["steps"].get(step, 0) for k in ("no_change", "one_new_month") if k in results]

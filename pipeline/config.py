@@ -47,6 +47,10 @@ class Settings:
     pii_key_file: Path
     reports_dir: Path
     duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
+    # The analysts' warehouse as a DuckLake (pipeline/lake.py) besides the file: its catalog as
+    # DuckDB's ATTACH takes it, and where its Parquet files go. Unset: the file only.
+    warehouse_ducklake: str | None = None
+    warehouse_data_path: str | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -58,6 +62,8 @@ class Settings:
             pii_key_file=_path_from_env("PII_KEY_FILE", DEFAULT_PII_KEY_FILE),
             reports_dir=_path_from_env("REPORTS_DIR", DEFAULT_REPORTS_DIR),
             duckdb_memory_limit=os.environ.get("DUCKDB_MEMORY_LIMIT", "").strip() or DEFAULT_DUCKDB_MEMORY_LIMIT,
+            warehouse_ducklake=os.environ.get("WAREHOUSE_DUCKLAKE", "").strip() or None,
+            warehouse_data_path=os.environ.get("WAREHOUSE_DATA_PATH", "").strip() or None,
         )
 
     @property

@@ -4,11 +4,12 @@ through the real definitions (helpers in support.py)."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 
 import pytest
 
-from support import SAMPLE_RAW_DIR, TRUTH_PATH, Materialised, project_environment, run_refresh
+from support import SAMPLE_RAW_DIR, TRUTH_PATH, Materialised, postgres_server, project_environment, run_refresh, s3_server
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +25,18 @@ def sample_warehouse(tmp_path_factory) -> Iterator[Materialised]:
         result = run_refresh()
         assert result.success, "the full materialisation of the committed sample failed"
         yield Materialised(result, paths["WAREHOUSE_PATH"], paths["BUILD_DIR"] / "cluster_programme.build.duckdb")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server of the tests' own (Debian's postgresql; initdb in a temporary folder)."""
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def s3():
+    """moto's S3 server on 127.0.0.1, on a free port."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request in the test output
+    with s3_server() as server:
+        yield server

@@ -4,7 +4,11 @@ and read-only queries on what it wrote. (Fixtures are in conftest.py.)"""
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
+import socket
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,13 +50,22 @@ def project_environment(raw_dir: Path, work_dir: Path) -> Iterator[dict[str, Pat
                 os.environ[name] = value
 
 
-def dagster_cli_environment(tmp_path: Path) -> tuple[dict[str, str], dict[str, Path]]:
+POSTGRES_STORAGE = PROJECT_ROOT / "deploy" / "dagster-postgres.storage.yaml"
+
+
+def dagster_cli_environment(
+    tmp_path: Path, postgres: "PostgresServer | None" = None
+) -> tuple[dict[str, str], dict[str, Path]]:
     """The environment of `dagster` CLI processes on a copy of the committed sample: a
-    DAGSTER_HOME with the project's dagster.yaml, and every folder of the project's settings under
-    `tmp_path`. Returns the environment and its paths."""
+    DAGSTER_HOME with the project's dagster.yaml (on `postgres`, with the storage block of
+    deploy/ before it, as `make instance-postgres` writes it), and every folder of the project's
+    settings under `tmp_path`. Returns the environment and its paths."""
     home = tmp_path / "dagster_home"
     home.mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    instance = (PROJECT_ROOT / "dagster.yaml").read_text(encoding="utf-8")
+    if postgres is not None:
+        instance = POSTGRES_STORAGE.read_text(encoding="utf-8") + instance
+    (home / "dagster.yaml").write_text(instance, encoding="utf-8")
     raw = tmp_path / "raw"
     shutil.copytree(SAMPLE_RAW_DIR, raw)
     paths = {
@@ -68,6 +81,13 @@ def dagster_cli_environment(tmp_path: Path) -> tuple[dict[str, str], dict[str, P
         **{name: os.fspath(path) for name, path in paths.items()},
         "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
     }
+    if postgres is not None:
+        database = f"dagster_{tmp_path.name}".replace("-", "_").lower()
+        postgres.create_database(database)
+        env |= {
+            "DAGSTER_PG_HOST": "127.0.0.1", "DAGSTER_PG_PORT": str(postgres.port), "DAGSTER_PG_DB": database,
+            "DAGSTER_PG_USER": postgres.user, "DAGSTER_PG_PASSWORD": "trusted-locally",
+        }
     return env, paths
 
 
@@ -154,3 +174,97 @@ def warehouse_state(path: Path) -> dict:
         return state
     finally:
         connection.close()
+
+
+# --- real services, started and stopped by the tests -------------------------------------------
+
+POSTGRES_BIN = max(Path("/usr/lib/postgresql").glob("*/bin"), default=Path("/usr/lib/postgresql/15/bin"))
+SERVICE_USER = "postgres"  # initdb refuses root; Debian's postgresql package creates this user
+
+
+@dataclass
+class PostgresServer:
+    """A PostgreSQL server in a temporary folder, listening on a unix socket there and on
+    127.0.0.1 (for clients that take only a host name, as Dagster's storage does)."""
+
+    socket_dir: Path
+    port: int
+    user: str = SERVICE_USER
+
+    def create_database(self, name: str) -> str:
+        """A new, empty database; its libpq connection string (through the socket)."""
+        subprocess.run(
+            [POSTGRES_BIN / "createdb", "-h", self.socket_dir, "-p", str(self.port), "-U", self.user, name],
+            check=True, capture_output=True,
+        )
+        return self.connection_string(name)
+
+    def connection_string(self, name: str) -> str:
+        return f"dbname={name} host={self.socket_dir} port={self.port} user={self.user}"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def postgres_server() -> Iterator[PostgresServer]:
+    folder = Path(tempfile.mkdtemp(prefix="pg-"))
+    as_service_user = []
+    if os.geteuid() == 0:
+        account = pwd.getpwnam(SERVICE_USER)
+        os.chown(folder, account.pw_uid, account.pw_gid)
+        as_service_user = ["runuser", "-u", SERVICE_USER, "--"]
+    data, port = folder / "data", free_port()
+    try:
+        subprocess.run(
+            [*as_service_user, POSTGRES_BIN / "initdb", "-D", data, "-U", SERVICE_USER, "--auth=trust",
+             "--encoding=UTF8", "--locale=C.UTF-8"],
+            check=True, capture_output=True,
+        )
+        subprocess.run(
+            [*as_service_user, POSTGRES_BIN / "pg_ctl", "-D", data, "-l", folder / "server.log", "-w", "-t", "60",
+             "-o", f"-c listen_addresses='127.0.0.1' -c port={port} -c unix_socket_directories='{folder}' -c fsync=off",
+             "start"],
+            check=True, capture_output=True,
+        )
+        yield PostgresServer(folder, port)
+    finally:
+        subprocess.run([*as_service_user, POSTGRES_BIN / "pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass
+class S3Server:
+    """moto's S3 server on 127.0.0.1, and the environment that points clients at it."""
+
+    endpoint: str
+
+    @property
+    def environment(self) -> dict[str, str]:
+        return {
+            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL": self.endpoint,
+        }
+
+    def create_bucket(self, name: str) -> str:
+        import boto3
+
+        boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id="testing", aws_secret_access_key="testing",
+                     region_name="us-east-1").create_bucket(Bucket=name)
+        return f"s3://{name}/"
+
+
+@contextmanager
+def s3_server() -> Iterator[S3Server]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield S3Server(f"http://{host}:{port}")
+    finally:
+        server.stop()

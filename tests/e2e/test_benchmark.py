@@ -31,6 +31,10 @@ def test_the_benchmark_runs_at_scale_1_and_writes_its_figures(tmp_path):
     # An unchanged refresh leaves every table as it was; the new month is loaded.
     assert results["no_change"]["identical_tables"] is True
     assert results["one_new_month"]["new_file_loaded"] is True
+    # The publish to the file and to a DuckLake (local data path), from the same build, in the same run.
+    for run in (full, results["one_new_month"]):
+        assert run["publish_file_seconds"] > 0 and run["publish_lake_seconds"] > 0
+        assert run["lake_committed"] is True and run["lake_data_mb"] > 0
     # The row for the docs table: its 12 columns, this run's commit and scale.
     row = next(line for line in completed.stdout.splitlines() if line.startswith("| 20"))
     cells = [cell.strip() for cell in row.strip("|").split("|")]

@@ -79,7 +79,21 @@ def test_every_step_of_the_refresh_is_in_the_build_pool():
 
 @pytest.mark.slow
 def test_two_overlapping_refreshes_take_turns_and_both_succeed(tmp_path, sample_warehouse):
-    env, paths = dagster_cli_environment(tmp_path)
+    _overlapping_refreshes(tmp_path, sample_warehouse, *dagster_cli_environment(tmp_path))
+
+
+@pytest.mark.slow
+def test_on_the_postgres_instance_two_overlapping_refreshes_take_turns(tmp_path, sample_warehouse, postgres, monkeypatch):
+    """The same, with run, event-log and schedule storage (and so the pool's slots) in PostgreSQL."""
+    env, paths = dagster_cli_environment(tmp_path, postgres)
+    for name in ("DAGSTER_PG_HOST", "DAGSTER_PG_PORT", "DAGSTER_PG_DB", "DAGSTER_PG_USER", "DAGSTER_PG_PASSWORD"):
+        monkeypatch.setenv(name, env[name])  # this process reads the instance too
+    with dg.DagsterInstance.from_config(str(paths["DAGSTER_HOME"])) as instance:
+        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+    _overlapping_refreshes(tmp_path, sample_warehouse, env, paths)
+
+
+def _overlapping_refreshes(tmp_path, sample_warehouse, env, paths):
     home, warehouse = paths["DAGSTER_HOME"], paths["WAREHOUSE_PATH"]
     # The instance's storage, and the pool's limit (which Dagster creates on first use), are
     # created once here, as a first refresh would: two runs creating them at the same moment race.

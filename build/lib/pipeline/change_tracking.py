@@ -179,8 +179,9 @@ def _forget(connection: duckdb.DuckDBPyConnection, tables: list[Table]) -> None:
 
 def extension(connection: duckdb.DuckDBPyConnection, table: Table) -> tuple[str, list[str]] | None:
     """(its version before, the source files whose rows were added) when the table's current
-    version came from extending it; else None."""
-    ensure(connection)
+    version came from extending it; else None. Reads only, so a read-only connection may ask."""
+    if not table_exists(connection, SCHEMA, "extensions"):
+        return None
     rows = connection.execute(
         f"SELECT from_version, files FROM {SCHEMA}.extensions WHERE table_name = ? AND version = ?",
         [_name(table), table_version(connection, *table)],

@@ -24,13 +24,13 @@ import argparse
 import os
 import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
-from pipeline import change_tracking, tiers
+from pipeline import change_tracking, sql_models, tiers
 from pipeline.catalog import apply_comments, sql_literal
 from pipeline.config import DEFAULT_DUCKDB_MEMORY_LIMIT, Settings
 from pipeline.processes import process_running
@@ -135,6 +135,7 @@ class Publication:
     path: Path
     copied: bool  # False: the warehouse already held this build
     version: str | None  # change_tracking.database_version of the build (None: unknown)
+    tables: dict[str, str] = field(default_factory=dict)  # how each table got there: kept, appended, written
 
 
 def recorded_version(warehouse_path: Path) -> str | None:
@@ -158,34 +159,144 @@ def recorded_version(warehouse_path: Path) -> str | None:
 
 def _attach(connection: duckdb.DuckDBPyConnection, path: Path, alias: str, options: str) -> None:
     # ATTACH takes no bound parameter (DuckDB 1.5): the path is quoted as a literal.
-    connection.execute(f"ATTACH {sql_literal(os.fspath(path))} AS {alias} ({options})")
+    connection.execute(f"ATTACH {sql_literal(os.fspath(path))} AS {alias}" + (f" ({options})" if options else ""))
 
 
-def write_analysts_file(build_database: Path, target: Path, version: str | None, run_id: str, memory_limit: str) -> None:
+# A kept file with more free space than this (left by tables written again in place) is
+# written afresh instead, so the analysts' file does not grow without bound.
+MAX_FREE_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class PreviousFile:
+    """The analysts' file being replaced, as a starting point: the versions of its tables."""
+
+    path: Path
+    table_versions: dict[str, str]
+
+
+def reusable_previous(warehouse_path: Path) -> PreviousFile | None:
+    """The current analysts' file when the next one can start as its copy: it records its
+    tables' versions, is in ANALYST_STORAGE_VERSION's format and is mostly live data."""
+    if not warehouse_path.is_file():
+        return None
+    try:
+        connection = duckdb.connect(os.fspath(warehouse_path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        row = connection.execute(
+            "SELECT storage_version, map_keys(table_versions), map_values(table_versions) "
+            "FROM audit.publication ORDER BY published_at DESC LIMIT 1"
+        ).fetchone()
+        ((free_blocks, total_blocks),) = connection.execute(
+            "SELECT free_blocks, total_blocks FROM pragma_database_size() WHERE database_name = current_database()"
+        ).fetchall()
+    except duckdb.Error:
+        return None  # written before table versions were recorded: start afresh
+    finally:
+        connection.close()
+    if row is None or row[0] != ANALYST_STORAGE_VERSION or row[1] is None:
+        return None
+    if total_blocks and free_blocks / total_blocks > MAX_FREE_SHARE:
+        return None
+    return PreviousFile(warehouse_path, dict(zip(row[1], row[2], strict=True)))
+
+
+def _incremental_columns() -> dict[str, str]:
+    """Analysts' tables that only ever grow by new files' rows, and the column naming a row's file."""
+    return {
+        f"{model.schema}.{model.table}": model.incremental[1]
+        for model in sql_models.discover_models(tiers.ANALYST_SCHEMAS)
+        if model.incremental
+    }
+
+
+def _only_grown(connection: duckdb.DuckDBPyConnection, names: list[str], recorded: dict[str, str]) -> dict[str, list[str]]:
+    """Of the tables `names`, those the build only extended by new files since the version
+    `recorded` for them: name -> the files whose rows to add."""
+    grown = {}
+    for name in names:  # the few incremental tables, not data
+        schema, table = name.split(".")
+        extension = change_tracking.extension(connection, (schema, table))
+        if extension is not None and recorded.get(name) == extension[0]:
+            grown[name] = extension[1]
+    return grown
+
+
+def write_analysts_file(
+    build_database: Path, target: Path, version: str | None, run_id: str, memory_limit: str,
+    previous: PreviousFile | None = None,
+) -> dict[str, str]:
     """Write the analysts' tier of `build_database` into the new file `target`, checkpointed.
+    Returns how each table got there: `kept`, `appended` or `written`.
 
-    A failure to write the file (disk full, read-only folder) is an OSError naming it."""
+    Its cost follows what changed: starting from a copy of `previous` (the file it replaces), a
+    table of the same version is kept as it is, a table the build only extended by new files
+    since gets just their rows, and only the others are written. A failure to write the file
+    (disk full, read-only folder) is an OSError naming it."""
     connection = duckdb.connect(config={"memory_limit": memory_limit})
+    how: dict[str, str] = {}
     try:
         _attach(connection, build_database, "build", "READ_ONLY")
-        _attach(connection, target, "analysts", f"STORAGE_VERSION {sql_literal(ANALYST_STORAGE_VERSION)}")
         connection.execute("USE build")
         tables = tiers.analyst_tables(connection)
         views = tiers.analyst_views(connection)
+        versions = {f"{schema}.{table}": change_tracking.table_version(connection, schema, table) for schema, table in tables}
+        recorded = previous.table_versions if previous is not None else {}
+        incremental = _incremental_columns()
+        unchanged = {name for name, table_version in versions.items() if table_version is not None and recorded.get(name) == table_version}
+        extended = _only_grown(connection, [name for name in incremental if name in versions], recorded)
+        if unchanged or extended:
+            # A copy keeps the storage format it was written in (reusable_previous checked it).
+            _copy_durably(previous.path, target)
+            _attach(connection, target, "analysts", "")
+        else:
+            _attach(connection, target, "analysts", f"STORAGE_VERSION {sql_literal(ANALYST_STORAGE_VERSION)}")
         for schema in tiers.ANALYST_SCHEMAS:
-            connection.execute(f"CREATE SCHEMA analysts.{schema}")
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS analysts.{schema}")
+        # What the copy holds that is made again below (views, the publication) or is gone.
+        for schema, view in connection.execute(
+            "SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = 'analysts' AND NOT internal"
+        ).fetchall():
+            connection.execute(f"DROP VIEW analysts.{schema}.{view}")
+        for schema, table in connection.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'analysts'"
+        ).fetchall():
+            if (schema, table) not in tables:
+                connection.execute(f"DROP TABLE analysts.{schema}.{table}")
         for schema, table in tables:
-            connection.execute(f"CREATE TABLE analysts.{schema}.{table} AS FROM build.{schema}.{table}")
+            name = f"{schema}.{table}"
+            if name in unchanged:
+                how[name] = "kept"
+                continue
+            if name in extended:
+                # The column name comes from the model's own SQL file (checked as an identifier).
+                connection.execute(
+                    f"INSERT INTO analysts.{name} BY NAME SELECT * FROM build.{name} "
+                    f"WHERE {incremental[name]} IN (SELECT unnest(?::VARCHAR[]))",
+                    [extended[name]],
+                )
+                published, built = connection.execute(
+                    f"SELECT (SELECT count(*) FROM analysts.{name}), (SELECT count(*) FROM build.{name})"
+                ).fetchone()
+                if published == built:
+                    how[name] = "appended"
+                    continue
+            connection.execute(f"CREATE OR REPLACE TABLE analysts.{name} AS FROM build.{name}")
+            how[name] = "written"
         if views:
             connection.execute("USE analysts")  # a view's statement names its tables unqualified
             for _schema, _view, statement in views:
                 connection.execute(statement)
             connection.execute("USE build")
+        known_versions = {name: table_version for name, table_version in versions.items() if table_version is not None}
         schema, table = PUBLICATION_TABLE
         connection.execute(
-            f"CREATE TABLE analysts.{schema}.{table} AS SELECT ?::VARCHAR AS database_version, ?::VARCHAR AS run_id, "
-            "now() AS published_at, ?::VARCHAR AS duckdb_version, ?::VARCHAR AS storage_version",
-            [version, run_id, duckdb.__version__, ANALYST_STORAGE_VERSION],
+            f"CREATE OR REPLACE TABLE analysts.{schema}.{table} AS SELECT ?::VARCHAR AS database_version, "
+            "?::VARCHAR AS run_id, now() AS published_at, ?::VARCHAR AS duckdb_version, ?::VARCHAR AS storage_version, "
+            "map(?::VARCHAR[], ?::VARCHAR[]) AS table_versions",
+            [version, run_id, duckdb.__version__, ANALYST_STORAGE_VERSION, list(known_versions), list(known_versions.values())],
         )
         for schema, table in [*tables, PUBLICATION_TABLE]:
             apply_comments(connection, schema, table, database="analysts")
@@ -200,6 +311,7 @@ def write_analysts_file(build_database: Path, target: Path, version: str | None,
         connection.close()
     with open(target, "rb+") as handle:
         os.fsync(handle.fileno())
+    return how
 
 
 def publish(
@@ -221,14 +333,16 @@ def publish(
     remove_stale_partials(warehouse_path)
     candidate = _candidate_path(warehouse_path)
     try:
-        write_analysts_file(build_database, candidate, version, run_id, memory_limit)
+        tables = write_analysts_file(
+            build_database, candidate, version, run_id, memory_limit, reusable_previous(warehouse_path)
+        )
         _verify_readable(candidate)
         _swap_in(candidate, warehouse_path, kept_versions)
     except BaseException:
         for path in (candidate, candidate.with_name(candidate.name + ".wal")):
             path.unlink(missing_ok=True)
         raise
-    return Publication(warehouse_path, copied=True, version=version)
+    return Publication(warehouse_path, copied=True, version=version, tables=tables)
 
 
 def rollback(warehouse_path: Path) -> Path:

@@ -5,6 +5,7 @@ import dagster as dg
 
 from pipeline import steps
 from pipeline.defs.reference import REFERENCE_TABLES
+from pipeline.lake import publish_to_lake
 from pipeline.publish import ANALYST_STORAGE_VERSION, list_versions, publish
 from pipeline.resources import WarehouseResource
 from pipeline.sql_models import discover_models
@@ -32,6 +33,13 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
     )
     if not publication.copied:
         context.log.info(f"{publication.path} already holds this build (version {publication.version[:12]}); not written again")
+    lake_metadata = {}
+    if settings.warehouse_ducklake:
+        # The lake gets the same tier, as one snapshot; the report and exports read the file.
+        lake_publication = publish_to_lake(settings.build_database, settings, context.run_id)
+        lake_metadata = {"ducklake_committed": lake_publication.committed, "ducklake_snapshot": lake_publication.snapshot or -1}
+        if not lake_publication.committed:
+            context.log.info(f"{settings.warehouse_ducklake} already holds this build; no snapshot committed")
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(publication.path)),
@@ -40,6 +48,9 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             "copied": publication.copied,
             "storage_version": ANALYST_STORAGE_VERSION,
             "database_version": publication.version or "unknown",
+            # Per table: kept from the file it replaced, appended (only new files' rows), or written.
+            "tables": dg.MetadataValue.json(publication.tables),
+            **lake_metadata,
         }
     )
 
