@@ -178,3 +178,20 @@ def test_an_unreachable_catalog_or_storage_is_a_clear_error_and_the_lake_is_kept
             lake.publish_to_lake(settings.build_database, Settings.from_env())
     assert "127.0.0.1:9" in str(error.value) or "s3://cluster-programme" in str(error.value), str(error.value)
     assert _snapshot_ids(settings) == snapshots
+
+
+def test_a_catalog_dump_restored_into_a_new_database_reads_the_same_lake(lake_on_postgres, postgres, tmp_path):
+    """docs/deployment.md's backup and restore: pg_dump of the catalog, pg_restore into a new
+    database, and the lake (same data files) reads as of the dump."""
+    from support import POSTGRES_BIN
+
+    _, _, settings, _ = lake_on_postgres
+    rollup = _rows(settings)
+    dump = tmp_path / "catalog.dump"
+    server = ["-h", str(postgres.socket_dir), "-p", str(postgres.port), "-U", postgres.user]
+    subprocess.run([POSTGRES_BIN / "pg_dump", *server, "-Fc", "-f", dump, "lake_local"], check=True, capture_output=True)
+    postgres.create_database("lake_restored")
+    subprocess.run([POSTGRES_BIN / "pg_restore", *server, "-d", "lake_restored", dump], check=True, capture_output=True)
+    restored = replace(settings, warehouse_ducklake=f"ducklake:postgres:{postgres.connection_string('lake_restored')}")
+    assert _rows(restored) == rollup
+    assert _snapshot_ids(restored) == _snapshot_ids(settings)
