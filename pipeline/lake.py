@@ -213,8 +213,9 @@ def maintain(settings: Settings) -> dict[str, int]:
     connection = connect(settings)
     try:
         publishes, current = _publishes(connection)
-        kept = publishes[-(settings.kept_versions + 1):] if publishes else []
-        oldest_kept = min([*kept, *( [current] if current is not None else [])], default=None)
+        # The current publish (a rollback's target may be older) and the last kept_versions before it.
+        kept = publishes[-(settings.kept_versions + 1):] + ([current] if current is not None else [])
+        oldest_kept = min(kept, default=None)
         expired = []
         if oldest_kept is not None:
             expired = [
