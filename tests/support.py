@@ -25,7 +25,6 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 SAMPLE_RAW_DIR = PROJECT_ROOT / "data" / "raw"
 TRUTH_PATH = PROJECT_ROOT / "tests" / "fixtures" / "sample_truth.json"
-PATH_VARIABLES = ("RAW_DATA_DIR", "WAREHOUSE_PATH", "BUILD_DIR", "PII_KEY_FILE", "REPORTS_DIR")
 
 
 @contextmanager
@@ -38,10 +37,17 @@ def project_environment(raw_dir: Path, work_dir: Path) -> Iterator[dict[str, Pat
         "PII_KEY_FILE": work_dir / "secrets" / "pii_hash.key",
         "REPORTS_DIR": work_dir / "reports",
     }
-    saved = {name: os.environ.get(name) for name in PATH_VARIABLES}
-    os.environ.update({name: os.fspath(path) for name, path in paths.items()})
-    try:
+    with temporary_environment({name: os.fspath(path) for name, path in paths.items()}):
         yield paths
+
+
+@contextmanager
+def temporary_environment(values: dict[str, str]) -> Iterator[None]:
+    """Set these environment variables, and put back what they were after."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
     finally:
         for name, value in saved.items():
             if value is None:

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-from contextlib import contextmanager
 from dataclasses import replace
 
 import duckdb
@@ -20,7 +19,7 @@ import pytest
 from pipeline import lake
 from pipeline.analyst import connect
 from pipeline.config import Settings
-from support import PROJECT_ROOT, SAMPLE_RAW_DIR, fiscal_year_rollup, project_environment, run_refresh
+from support import PROJECT_ROOT, SAMPLE_RAW_DIR, fiscal_year_rollup, project_environment, run_refresh, temporary_environment
 
 pytestmark = pytest.mark.slow
 
@@ -33,19 +32,8 @@ LEDGER_TEXT = (
 KILL_TIMEOUT_SECONDS = 60
 
 
-@contextmanager
 def lake_environment(catalog: str, data_path: str, extra: dict | None = None):
-    names = {"WAREHOUSE_DUCKLAKE": catalog, "WAREHOUSE_DATA_PATH": data_path, **(extra or {})}
-    saved = {name: os.environ.get(name) for name in names}
-    os.environ.update(names)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    return temporary_environment({"WAREHOUSE_DUCKLAKE": catalog, "WAREHOUSE_DATA_PATH": data_path, **(extra or {})})
 
 
 def _rows(settings, sql=ROLLUP):

@@ -1,1 +1,0 @@
-"""Warehouse of the Department of Industry Promotion's industrial-cluster programme."""
