@@ -2,8 +2,9 @@
 
 The split is made by the row-level rules of the source's expectation suite, evaluated in
 DuckDB over `sql/validate/<source>.sql` (which resolves cluster references, enterprise
-identity and other findings). Great Expectations then runs the whole suite over the staged
-table as one asset check per expectation.
+identity and other findings). Great Expectations then runs the suite over the staged table as
+one asset check per expectation: the rules the split applied on a proof sample, the table-level
+ones on the whole table (pipeline/validation/gx_checks.py).
 
 Cost follows the new files: when the only change since the tables were built is files landed
 since (same rules, code and references; no file changed or removed), only their rows are split
@@ -23,18 +24,20 @@ from pipeline.metadata import table_metadata
 from pipeline.resources import WarehouseResource
 from pipeline.sql_models import SqlModel
 from pipeline.validation import gx_checks, row_rules
-from pipeline.validation.gx_checks import outcomes_from_json, outcomes_to_json, validate_appended, validate_in_batches
+from pipeline.validation.gx_checks import (
+    outcomes_from_json, outcomes_to_json, proven_by_split, validate_appended, validate_rebuilt,
+)
 from pipeline.validation.row_rules import append_rows, attach_raw_values, split_rows
 from pipeline.validation.suites import load_suite, suite_text
 
 
-def _validate_model(source: Source) -> SqlModel:
+def validate_model(source: Source) -> SqlModel:
     path = SQL_DIR / "validate" / f"{source.name}.sql"
     return SqlModel("validate", source.name, path, path.read_text(encoding="utf-8"))
 
 
 def staging_asset(source: Source) -> dg.AssetsDefinition:
-    model = _validate_model(source)
+    model = validate_model(source)
     landing_table = ("landing", source.name)
     suite = load_suite(source.name)
     deps = [dg.AssetKey(list(reference)) for reference in model.references]
@@ -148,7 +151,7 @@ def suite_checks(source: Source) -> dg.AssetChecksDefinition:
                 )
                 if combined is not None:
                     return combined
-        return validate_in_batches(connection, suite, f"staging.{source.name}")
+        return validate_rebuilt(connection, suite, f"staging.{source.name}")
 
     @steps.multi_asset_check(
         name=f"gx_{source.name}",
@@ -186,6 +189,8 @@ def suite_checks(source: Source) -> dg.AssetChecksDefinition:
                     "expectation": outcome.expectation.type,
                     "kwargs": dg.MetadataValue.json(outcome.expectation.kwargs),
                     "reason_code": outcome.expectation.reason_code,
+                    # The split applied such a rule to every row: GX proves it on a sample (gx_checks).
+                    "checked_on": "proof sample" if proven_by_split(outcome.expectation) else "whole table",
                     "element_count": outcome.element_count,
                     "unexpected_count": outcome.unexpected_count,
                     "unexpected_percent": outcome.unexpected_percent,
