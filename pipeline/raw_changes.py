@@ -8,6 +8,12 @@ whose stat did not change is not read again: see pipeline/landing.py) and derive
 from the change, the digests of the state before and after it: a tick evaluated twice (its
 cursor not saved) requests no second run, while content that comes back after another (A, B,
 then A again) is a new change, and gets the run that rebuilds the warehouse from A.
+
+What a refresh must run is decided against the build database, not the cursor: a source is
+pending when its files (path and content) differ from those its landing table has recorded as
+seen (loaded, rejected or duplicate), or it was never landed (`pending_sources`). So the first
+tick after `make run`, whose cursor is empty, finds the warehouse already reflecting the raw
+files and starts nothing, and a run requests only the sources whose files changed.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+
+import duckdb
 
 from pipeline.contract import SOURCES
 from pipeline.landing import scan_raw_files
@@ -34,6 +42,10 @@ class Snapshot:
     files: dict[str, str]  # path relative to the raw folder -> SHA-256 of its content
     stats: dict[str, str] = field(default_factory=dict)  # path -> landing.file_stat when hashed
     taken_at: datetime = _NEVER
+    sources: dict[str, str] = field(default_factory=dict)  # path -> source name (not kept in the cursor)
+
+    def files_of(self, source: str) -> dict[str, str]:
+        return {path: sha for path, sha in self.files.items() if self.sources.get(path) == source}
 
 
 def snapshot(raw_root: Path, previous: Snapshot | None = None) -> Snapshot:
@@ -47,11 +59,55 @@ def snapshot(raw_root: Path, previous: Snapshot | None = None) -> Snapshot:
     }
     files: dict[str, str] = {}
     stats: dict[str, str] = {}
+    sources: dict[str, str] = {}
     for source in SOURCES:
         scanned = scan_raw_files(raw_root, source, hashed)
-        files.update(zip(scanned["source_file"].to_list(), scanned["sha256"].to_list(), strict=True))
-        stats.update(zip(scanned["source_file"].to_list(), scanned["file_stat"].to_list(), strict=True))
-    return Snapshot(dict(sorted(files.items())), dict(sorted(stats.items())), taken_at)
+        paths = scanned["source_file"].to_list()
+        files.update(zip(paths, scanned["sha256"].to_list(), strict=True))
+        stats.update(zip(paths, scanned["file_stat"].to_list(), strict=True))
+        sources.update(dict.fromkeys(paths, source.name))
+    return Snapshot(dict(sorted(files.items())), dict(sorted(stats.items())), taken_at, sources)
+
+
+class BuildDatabaseBusy(RuntimeError):
+    """A refresh holds the build database: what it landed cannot be read now."""
+
+
+def landed_files(build_database: Path) -> dict[str, dict[str, str]]:
+    """Per source, the files its landing has recorded as seen and not removed (path -> SHA-256);
+    a source never landed is absent, and so is every source of a database not built yet."""
+    if not build_database.exists():
+        return {}
+    try:
+        connection = duckdb.connect(str(build_database), read_only=True)
+    except duckdb.IOException as error:
+        raise BuildDatabaseBusy(f"{build_database} is held by a refresh: {error}") from error
+    try:
+        recorded = {
+            table for (table,) in connection.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'landing' AND database_name = current_database()"
+            ).fetchall()
+        }
+        landed = {}
+        for source in SOURCES:  # one query per source, not per file
+            if f"{source.name}_files" in recorded and source.name in recorded:
+                # The table name is the contract's own source name.
+                landed[source.name] = dict(
+                    connection.execute(
+                        f"SELECT source_file, sha256 FROM landing.{source.name}_files WHERE status <> 'removed'"
+                    ).fetchall()
+                )
+        return landed
+    finally:
+        connection.close()
+
+
+def pending_sources(state: Snapshot, landed: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """The sources whose raw files are not what their landing recorded (or that never landed)."""
+    return [
+        source.name for source in SOURCES
+        if source.name not in landed or compare(landed[source.name], state.files_of(source.name))
+    ]
 
 
 def content_digest(files: Mapping[str, str]) -> str:

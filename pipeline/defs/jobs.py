@@ -1,6 +1,23 @@
-"""The refresh job and its nightly schedule."""
+"""The refresh job, the selection a refresh of changed raw files runs, and the nightly schedule.
+
+The sensor (pipeline/defs/sensors.py), the schedule and `python -m pipeline.run --changed-only`
+ask the same question, `changed_refresh`: which sources' raw files are not what the build
+database landed (pipeline/raw_changes.py)? None: no run at all. Some: a run of their landing and
+everything downstream of it, with those assets' checks; the other sources' steps are not
+launched. All (or a build database not made yet): the whole job. "Materialize all" in the UI
+still runs every asset; the steps whose inputs did not change keep their tables
+(pipeline/change_tracking.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 
 import dagster as dg
+
+from pipeline import raw_changes
+from pipeline.contract import SOURCES
+from pipeline.resources import WarehouseResource
 
 # The refresh's name, which sensors, alerts and the command line refer to.
 REFRESH_JOB = "refresh_warehouse"
@@ -14,13 +31,71 @@ refresh_warehouse = dg.define_asset_job(
     description="Land new or changed raw files, validate, rebuild the models and publish the warehouse.",
 )
 
-nightly_refresh = dg.ScheduleDefinition(
+
+@dataclass(frozen=True)
+class ChangedRefresh:
+    """What a refresh of the raw folder's changes runs."""
+
+    sources: list[str]  # the pending sources; empty: nothing to run
+    asset_keys: list[dg.AssetKey] | None = None  # None: every asset of the job
+    check_keys: list[dg.AssetCheckKey] | None = None
+
+    def describe(self) -> str:
+        if not self.sources:
+            return "nothing changed"
+        scope = "every asset" if self.asset_keys is None else f"{len(self.asset_keys)} assets"
+        return f"raw files of {', '.join(self.sources)} changed: {scope}"
+
+    def job(self, job: dg.JobDefinition) -> dg.JobDefinition:
+        """`job` (the refresh job), narrowed to this selection, to run in this process."""
+        if self.asset_keys is None:
+            return job
+        return job.get_subset(asset_selection=set(self.asset_keys), asset_check_selection=set(self.check_keys))
+
+    def run_request(self, run_key: str | None = None, tags: dict[str, str] | None = None) -> dg.RunRequest:
+        return dg.RunRequest(
+            run_key=run_key, asset_selection=self.asset_keys, asset_check_keys=self.check_keys,
+            tags={"raw/sources": ",".join(self.sources), **(tags or {})},
+        )
+
+
+def changed_refresh(state: raw_changes.Snapshot, warehouse: WarehouseResource, asset_graph) -> ChangedRefresh:
+    """The sources of `state` the build database does not reflect, and the assets and checks
+    their refresh runs. Raises raw_changes.BuildDatabaseBusy while a refresh holds the database."""
+    pending = raw_changes.pending_sources(state, raw_changes.landed_files(warehouse.settings().build_database))
+    if len(pending) in (0, len(SOURCES)):
+        return ChangedRefresh(pending)
+    landing = [dg.AssetKey(["landing", name]) for source in pending for name in (source, f"{source}_files")]
+    selection = dg.AssetSelection.assets(*landing).downstream()
+    asset_keys = sorted(selection.resolve(asset_graph), key=lambda key: key.path)
+    check_keys = sorted(
+        dg.AssetSelection.checks_for_assets(*asset_keys).resolve_checks(asset_graph), key=lambda key: key.to_user_string()
+    )
+    return ChangedRefresh(pending, asset_keys, check_keys)
+
+
+@dg.schedule(
     name="nightly_refresh",
     job=refresh_warehouse,
     cron_schedule="0 2 * * *",
     execution_timezone="Asia/Bangkok",
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Every night at 02:00 Bangkok time; unchanged raw files are not parsed again.",
+    description="Every night at 02:00 Bangkok time: a run of what the changed raw files need "
+    "(their sources' steps and everything downstream); none when no file changed.",
 )
+def nightly_refresh(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
+    raw_root = warehouse.settings().raw_data_dir
+    state = raw_changes.snapshot(raw_root)
+    if not state.files:
+        return dg.SkipReason(f"no raw files under {raw_root}; nothing to refresh")
+    try:
+        refresh = changed_refresh(state, warehouse, context.repository_def.asset_graph)
+    except raw_changes.BuildDatabaseBusy as busy:
+        return dg.SkipReason(f"a refresh is running ({busy}); it lands what changed")
+    if not refresh.sources:
+        return dg.SkipReason(f"nothing changed: the warehouse reflects all {len(state.files)} raw files")
+    context.log.info(refresh.describe())
+    return refresh.run_request()
+
 
 defs = dg.Definitions(jobs=[refresh_warehouse], schedules=[nightly_refresh])

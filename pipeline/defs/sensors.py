@@ -5,7 +5,9 @@ raw file with its cursor (path -> SHA-256, see pipeline/raw_changes.py; a file w
 not change since the last tick is not read again). New, changed or
 removed content requests a `refresh_warehouse` run keyed by the change (the content digests
 before and after it), so a tick evaluated twice gets one run, and content that comes back
-after another is rebuilt; a touched but unchanged file is no change.
+after another is rebuilt; a touched but unchanged file is no change. The run selects what the
+changed sources need (pipeline/defs/jobs.changed_refresh); when the build database already
+reflects every raw file (the first tick after `make run`), no run is requested.
 
 `alert_on_run_failure` reacts to any failed run of this code location: it names the failed
 steps, the failed checks with the rule they enforce, rejected files and whether the
@@ -19,7 +21,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipeline import alerts, raw_changes
-from pipeline.defs.jobs import REFRESH_JOB
+from pipeline.defs.jobs import REFRESH_JOB, changed_refresh
 from pipeline.resources import WarehouseResource
 
 
@@ -47,11 +49,22 @@ def raw_files_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseRe
             skip_reason=f"raw files unchanged ({len(current)} files, content {raw_changes.content_digest(current)[:12]})",
             cursor=raw_changes.encode_cursor(state),
         )
+    try:
+        refresh = changed_refresh(state, warehouse, context.repository_def.asset_graph)
+    except raw_changes.BuildDatabaseBusy:
+        # The cursor is not moved on: the next tick looks at the same change again.
+        return dg.SkipReason(f"raw files changed ({changes.counts()}); a refresh holds the build database, next tick")
+    if not refresh.sources:
+        return dg.SensorResult(
+            skip_reason=f"raw files changed since the last look ({changes.counts()}), but the warehouse "
+            "already reflects them: nothing to run",
+            cursor=raw_changes.encode_cursor(state),
+        )
     key = raw_changes.run_key(previous.files if previous else None, current)
-    context.log.info(f"raw files changed: {changes.summary()}; requesting run {key}")
+    context.log.info(f"raw files changed: {changes.summary()}; {refresh.describe()}; requesting run {key}")
     return dg.SensorResult(
         run_requests=[
-            dg.RunRequest(
+            refresh.run_request(
                 run_key=key,
                 tags={
                     "raw/content_digest": raw_changes.content_digest(current)[:16],

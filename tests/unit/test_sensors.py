@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -35,7 +37,9 @@ def raw_dir(tmp_path) -> Path:
 
 def tick(raw: Path, cursor: str | None):
     """One evaluation as the daemon does it: run requests or a skip reason, and the new cursor."""
-    context = dg.build_sensor_context(cursor=cursor, resources={"warehouse": WarehouseResource(raw_data_dir=str(raw))})
+    # A build folder of its own, with no database: every source is pending.
+    warehouse = WarehouseResource(raw_data_dir=str(raw), build_dir=str(raw.parent / "build"))
+    context = dg.build_sensor_context(cursor=cursor, resources={"warehouse": warehouse}, definitions=defs)
     result = raw_files_sensor.evaluate_tick(context)
     # The daemon keeps the cursor when a tick returns none.
     return result, result.cursor if result.cursor is not None else cursor
@@ -186,3 +190,25 @@ def test_a_cursor_of_the_earlier_format_still_counts(raw_dir):
     earlier = json.dumps({"version": 1, "digest": raw_changes.content_digest(files), "files": files})
     result, _ = tick(raw_dir, earlier)
     assert not result.run_requests
+
+
+def test_a_busy_build_database_is_looked_at_again(raw_dir):
+    """While another process (a refresh) holds the build database, the tick skips and keeps its
+    cursor, so the next tick sees the same change again."""
+    database = raw_dir.parent / "build" / "cluster_programme.build.duckdb"
+    database.parent.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('held', flush=True); sys.stdin.read()",
+         str(database)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        busy, cursor = tick(raw_dir, None)
+        assert not busy.run_requests
+        assert "holds the build database" in busy.skip_message
+        assert busy.cursor is None and cursor is None
+    finally:
+        holder.communicate("")
+    again, _ = tick(raw_dir, cursor)
+    assert len(again.run_requests) == 1  # the database is free (and empty): every source is pending
