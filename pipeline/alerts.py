@@ -32,10 +32,11 @@ WEBHOOK_TIMEOUT_SECONDS = 10
 PUBLISHED_ASSET = "warehouse/published"
 SHOWN_ITEMS = 10
 
-# The marts are refreshed every night at 02:00 Bangkok time (`nightly_refresh`). A mart whose
-# last materialisation is older than 25 hours is shown as WARN in the UI (the nightly run is an
-# hour late or did not happen), older than 26 hours as FAIL.
-MARTS_FRESHNESS_POLICY = dg.FreshnessPolicy.time_window(
+# What analysts read, the published warehouse, is refreshed (or confirmed current) every night at
+# 02:00 Bangkok time (`nightly_refresh`). When its last materialisation is older than 25 hours
+# the UI shows it WARN (the nightly run is an hour late, did not happen, or its publish was
+# blocked), older than 26 hours FAIL.
+WAREHOUSE_FRESHNESS_POLICY = dg.FreshnessPolicy.time_window(
     fail_window=timedelta(hours=26), warn_window=timedelta(hours=25)
 )
 

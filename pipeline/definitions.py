@@ -1,6 +1,6 @@
 """The code location: the `defs` of every module of `pipeline/defs/`, with what all assets share
 applied once here: the group (the first part of the key), the kinds shown in the UI (by group),
-the marts' freshness policy, the warehouse resource and the in-process executor.
+the published warehouse's freshness policy, the warehouse resource and the in-process executor.
 (The one pool of every step is bound by the decorators of pipeline/steps.py.)
 """
 
@@ -11,7 +11,7 @@ import warnings
 import dagster as dg
 
 import pipeline.defs
-from pipeline.alerts import MARTS_FRESHNESS_POLICY
+from pipeline.alerts import WAREHOUSE_FRESHNESS_POLICY
 from pipeline.resources import WarehouseResource
 
 # An asset's group is the first part of its key (its schema), except where named here.
@@ -26,7 +26,7 @@ KINDS_BY_GROUP = {
     "publish": {"duckdb"},
     "reports": {"html", "plotly", "parquet", "csv"},
 }
-FRESHNESS_POLICY_BY_GROUP = {"marts": MARTS_FRESHNESS_POLICY}
+FRESHNESS_POLICY_BY_GROUP = {"publish": WAREHOUSE_FRESHNESS_POLICY}
 
 
 def shared_policy(spec: dg.AssetSpec) -> dg.AssetSpec:

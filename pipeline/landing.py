@@ -104,6 +104,7 @@ def scan_raw_files(raw_root: Path, source: Source, hashed: dict[str, tuple[str, 
 class LandingReport:
     unchanged: list[str] = field(default_factory=list)
     loaded: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # of `loaded`, paths that held other content before
     rejected: dict[str, str] = field(default_factory=dict)
     duplicates: dict[str, str] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)
@@ -130,6 +131,7 @@ def land_source(
     }
     current = scan_raw_files(raw_root, source, hashed)
     known = known.select("source_file", "sha256", "status")
+    known_paths = set(known["source_file"].to_list())
     report = LandingReport()
 
     unchanged = current.join(known, on=["source_file", "sha256"], how="inner")
@@ -187,6 +189,7 @@ def land_source(
                 )
             reader.shutdown(wait=True)
             spill.insert_into(connection, source, run_id)
+            report.changed = sorted(set(report.loaded) & known_paths)
         finally:
             reader.shutdown(wait=True, cancel_futures=True)
             spill.remove()

@@ -48,15 +48,16 @@ class Snapshot:
         return {path: sha for path, sha in self.files.items() if self.sources.get(path) == source}
 
 
-def snapshot(raw_root: Path, previous: Snapshot | None = None) -> Snapshot:
+def snapshot(raw_root: Path, previous: Snapshot | None = None, recorded: Landed | None = None) -> Snapshot:
     """Every raw file of every source with its content hash; files whose stat is the one of
-    `previous` keep its hash."""
+    `previous`, or the one the landing `recorded`, keep that hash."""
     taken_at = datetime.now(timezone.utc)
-    hashed = {
+    hashed = dict(recorded.hashed) if recorded is not None else {}
+    hashed.update({
         path: (stat, previous.files[path], previous.taken_at)
         for path, stat in (previous.stats.items() if previous else ())
         if path in previous.files
-    }
+    })
     files: dict[str, str] = {}
     stats: dict[str, str] = {}
     sources: dict[str, str] = {}
@@ -73,11 +74,20 @@ class BuildDatabaseBusy(RuntimeError):
     """A refresh holds the build database: what it landed cannot be read now."""
 
 
-def landed_files(build_database: Path) -> dict[str, dict[str, str]]:
-    """Per source, the files its landing has recorded as seen and not removed (path -> SHA-256);
-    a source never landed is absent, and so is every source of a database not built yet."""
+@dataclass(frozen=True)
+class Landed:
+    """What the build database's landing recorded of the raw files it has seen."""
+
+    files: dict[str, dict[str, str]] = field(default_factory=dict)  # source -> path -> SHA-256 (not removed)
+    # path -> (file_stat, SHA-256, when last seen): hashes a snapshot need not compute again.
+    hashed: dict[str, tuple[str, str, datetime]] = field(default_factory=dict)
+
+
+def landed_files(build_database: Path) -> Landed:
+    """Per source, the files its landing has recorded as seen and not removed; a source never
+    landed is absent, and so is every source of a database not built yet."""
     if not build_database.exists():
-        return {}
+        return Landed()
     try:
         connection = duckdb.connect(str(build_database), read_only=True)
     except duckdb.IOException as error:
@@ -88,25 +98,28 @@ def landed_files(build_database: Path) -> dict[str, dict[str, str]]:
                 "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'landing' AND database_name = current_database()"
             ).fetchall()
         }
-        landed = {}
+        landed = Landed()
         for source in SOURCES:  # one query per source, not per file
             if f"{source.name}_files" in recorded and source.name in recorded:
                 # The table name is the contract's own source name.
-                landed[source.name] = dict(
-                    connection.execute(
-                        f"SELECT source_file, sha256 FROM landing.{source.name}_files WHERE status <> 'removed'"
-                    ).fetchall()
+                rows = connection.execute(
+                    f"SELECT source_file, sha256, file_stat, last_seen_at FROM landing.{source.name}_files "
+                    "WHERE status <> 'removed'"
+                ).fetchall()
+                landed.files[source.name] = {path: sha for path, sha, _stat, _seen in rows}
+                landed.hashed.update(
+                    {path: (stat, sha, seen) for path, sha, stat, seen in rows if stat is not None and sha is not None}
                 )
         return landed
     finally:
         connection.close()
 
 
-def pending_sources(state: Snapshot, landed: Mapping[str, Mapping[str, str]]) -> list[str]:
+def pending_sources(state: Snapshot, landed: Landed) -> list[str]:
     """The sources whose raw files are not what their landing recorded (or that never landed)."""
     return [
         source.name for source in SOURCES
-        if source.name not in landed or compare(landed[source.name], state.files_of(source.name))
+        if source.name not in landed.files or compare(landed.files[source.name], state.files_of(source.name))
     ]
 
 

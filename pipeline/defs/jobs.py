@@ -14,9 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import dagster as dg
+import duckdb
 
-from pipeline import raw_changes
+from pipeline import change_tracking, raw_changes
+from pipeline.alerts import PUBLISHED_ASSET
 from pipeline.contract import SOURCES
+from pipeline.publish import recorded_version
 from pipeline.resources import WarehouseResource
 
 # The refresh's name, which sensors, alerts and the command line refer to.
@@ -59,10 +62,12 @@ class ChangedRefresh:
         )
 
 
-def changed_refresh(state: raw_changes.Snapshot, warehouse: WarehouseResource, asset_graph) -> ChangedRefresh:
-    """The sources of `state` the build database does not reflect, and the assets and checks
-    their refresh runs. Raises raw_changes.BuildDatabaseBusy while a refresh holds the database."""
-    pending = raw_changes.pending_sources(state, raw_changes.landed_files(warehouse.settings().build_database))
+def changed_refresh(
+    state: raw_changes.Snapshot, landed: raw_changes.Landed, asset_graph
+) -> ChangedRefresh:
+    """The sources of `state` the build database (`landed`) does not reflect, and the assets and
+    checks their refresh runs."""
+    pending = raw_changes.pending_sources(state, landed)
     if len(pending) in (0, len(SOURCES)):
         return ChangedRefresh(pending)
     landing = [dg.AssetKey(["landing", name]) for source in pending for name in (source, f"{source}_files")]
@@ -84,18 +89,49 @@ def changed_refresh(state: raw_changes.Snapshot, warehouse: WarehouseResource, a
     "(their sources' steps and everything downstream); none when no file changed.",
 )
 def nightly_refresh(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
-    raw_root = warehouse.settings().raw_data_dir
-    state = raw_changes.snapshot(raw_root)
-    if not state.files:
-        return dg.SkipReason(f"no raw files under {raw_root}; nothing to refresh")
+    settings = warehouse.settings()
     try:
-        refresh = changed_refresh(state, warehouse, context.repository_def.asset_graph)
+        landed = raw_changes.landed_files(settings.build_database)
     except raw_changes.BuildDatabaseBusy as busy:
         return dg.SkipReason(f"a refresh is running ({busy}); it lands what changed")
+    state = raw_changes.snapshot(settings.raw_data_dir, recorded=landed)
+    if not state.files:
+        return dg.SkipReason(f"no raw files under {settings.raw_data_dir}; nothing to refresh")
+    refresh = changed_refresh(state, landed, context.repository_def.asset_graph)
     if not refresh.sources:
-        return dg.SkipReason(f"nothing changed: the warehouse reflects all {len(state.files)} raw files")
+        return _nothing_changed(context, settings, len(state.files))
     context.log.info(refresh.describe())
     return refresh.run_request()
+
+
+def warehouse_holds_build(settings) -> bool:
+    """Whether the published warehouse records the version of the current build's analysts' tier."""
+    connection = duckdb.connect(str(settings.build_database), read_only=True)
+    try:
+        version = change_tracking.database_version(connection)
+    finally:
+        connection.close()
+    return version is not None and version == recorded_version(settings.warehouse_path)
+
+
+def _nothing_changed(context: dg.ScheduleEvaluationContext, settings, raw_files: int) -> dg.SkipReason:
+    """No run. When the warehouse holds the current build, that is recorded on it as a
+    materialisation that says it was kept, so its freshness shows it current; when it does not
+    (the last publish was blocked), nothing is recorded and its freshness turns red."""
+    if not warehouse_holds_build(settings):
+        return dg.SkipReason(
+            f"no raw file changed, but the published warehouse is not the current build (its last publish "
+            f"was blocked or failed): nothing recorded, so {PUBLISHED_ASSET}'s freshness shows it"
+        )
+    context.instance.report_runless_asset_event(
+        dg.AssetMaterialization(
+            asset_key=dg.AssetKey.from_user_string(PUBLISHED_ASSET),
+            description=f"Kept: nothing changed. The warehouse still holds the current build of all {raw_files} "
+            "raw files; nothing was written (checked by nightly_refresh).",
+            metadata={"copied": False, "outcome": "kept: nothing changed", "raw_files": raw_files},
+        )
+    )
+    return dg.SkipReason(f"nothing changed: the warehouse reflects all {raw_files} raw files; recorded as kept")
 
 
 defs = dg.Definitions(jobs=[refresh_warehouse], schedules=[nightly_refresh])

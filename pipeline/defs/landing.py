@@ -41,6 +41,8 @@ def landing_asset(source: Source) -> dg.AssetsDefinition:
             metadata={
                 "dagster/row_count": int(landed_rows),
                 "files_parsed": len(report.loaded),
+                "files_new": len(report.loaded) - len(report.changed),
+                "files_changed": len(report.changed),
                 "files_unchanged": len(report.unchanged),
                 "files_rejected": len(report.rejected),
                 "files_removed": len(report.removed),

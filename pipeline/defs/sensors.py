@@ -50,10 +50,11 @@ def raw_files_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseRe
             cursor=raw_changes.encode_cursor(state),
         )
     try:
-        refresh = changed_refresh(state, warehouse, context.repository_def.asset_graph)
+        landed = raw_changes.landed_files(warehouse.settings().build_database)
     except raw_changes.BuildDatabaseBusy:
         # The cursor is not moved on: the next tick looks at the same change again.
         return dg.SkipReason(f"raw files changed ({changes.counts()}); a refresh holds the build database, next tick")
+    refresh = changed_refresh(state, landed, context.repository_def.asset_graph)
     if not refresh.sources:
         return dg.SensorResult(
             skip_reason=f"raw files changed since the last look ({changes.counts()}), but the warehouse "

@@ -100,6 +100,7 @@ def validate_table(
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
+    from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.execution_engine import pandas_execution_engine
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -126,6 +127,8 @@ def validate_table(
     frame = relation.to_arrow_table().to_pandas(date_as_object=False)
 
     context = gx.get_context(mode="ephemeral")
+    # No "Calculating Metrics" progress bars on the terminal: the step reports its outcomes.
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     batch_definition = (
         context.data_sources.add_pandas(f"{suite.source}_staged")
         .add_dataframe_asset(table)

@@ -1,7 +1,9 @@
 """The nightly path runs only what changed raw files need: the sensor's first tick after a full
 refresh and the schedule with no changed file start nothing; one new spending file gets a run
 of the spending steps and what they feed (publish and report included), none of the other
-sources' steps; `python -m pipeline.run --changed-only` makes the same selection."""
+sources' steps; `python -m pipeline.run --changed-only` makes the same selection. A quiet night
+is recorded on the published warehouse as kept, unless the warehouse is not the current build
+(a blocked publish), whose freshness then turns red."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from pipeline.defs.jobs import REFRESH_JOB
 from pipeline.defs.sensors import raw_files_sensor
 from pipeline.resources import WarehouseResource
 from support import SAMPLE_RAW_DIR, project_environment, query_read_only, run_refresh
+
+PUBLISHED = dg.AssetKey(["warehouse", "published"])
 
 
 @pytest.fixture
@@ -61,9 +65,23 @@ def test_nothing_runs_when_the_warehouse_reflects_the_raw_files(refreshed, capsy
     nightly = _schedule_tick(instance)
     assert not nightly.run_requests
     assert "nothing changed" in nightly.skip_message
+    # Recorded on the published warehouse as kept, so its freshness shows it current.
+    kept = instance.get_latest_materialization_event(PUBLISHED).asset_materialization
+    assert kept.description.startswith("Kept: nothing changed")
+    assert kept.metadata["copied"].value is False
     assert run_command.main(["--changed-only"]) == 0
     assert "nothing changed" in capsys.readouterr().out
     assert len(instance.get_runs()) == runs_before
+
+
+def test_a_quiet_night_after_a_blocked_publish_records_nothing(refreshed):
+    _raw, paths, instance = refreshed
+    paths["WAREHOUSE_PATH"].unlink()  # as after a first publish that a blocking check stopped
+    before = instance.get_latest_materialization_event(PUBLISHED)
+    nightly = _schedule_tick(instance)
+    assert not nightly.run_requests
+    assert "not the current build" in nightly.skip_message
+    assert instance.get_latest_materialization_event(PUBLISHED).timestamp == before.timestamp
 
 
 def test_one_new_spending_file_runs_only_what_it_feeds(refreshed):

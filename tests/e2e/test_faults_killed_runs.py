@@ -113,7 +113,7 @@ class Refreshes:
         Returns the run's log up to its death (what it wrote before the kill)."""
         marker = f" - {step_key} - STEP_START - "
         process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.run"], cwd=PROJECT_ROOT, env=self.environment(),
+            [sys.executable, "-m", "pipeline.run", "--dagster-log"], cwd=PROJECT_ROOT, env=self.environment(),
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace",
         )
         watchdog = threading.Timer(RUN_TIMEOUT_SECONDS, process.kill)

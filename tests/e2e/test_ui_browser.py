@@ -229,7 +229,7 @@ def test_materialize_all_from_the_asset_graph(tmp_path):
                 connection.close()
             assert rows > 0
 
-            # Checks are shown with their results; the marts show their freshness policy.
+            # Checks are shown with their results; the published warehouse shows its freshness policy.
             page.goto(f"{server.url}/assets/marts/fiscal_year_rollup?view=checks", wait_until="load")
             for check in ("rollup_equals_sum_of_clusters", "enterprises_equal_accepted_registrations"):
                 page.get_by_text(check, exact=True).first.wait_for()
@@ -237,7 +237,7 @@ def test_materialize_all_from_the_asset_graph(tmp_path):
             page.goto(f"{server.url}/assets/staging/registrations?view=checks", wait_until="load")
             # (long check names are shown middle-truncated, the full name in the title)
             page.locator('[title^="duplicate_registration__compound_columns_to_be_unique"]').first.wait_for()
-            page.goto(f"{server.url}/assets/marts/fiscal_year_rollup", wait_until="load")
+            page.goto(f"{server.url}/assets/warehouse/published", wait_until="load")
             page.get_by_text("Freshness policy").first.wait_for()
 
             screenshot = tmp_path / "ui-asset-graph.png"

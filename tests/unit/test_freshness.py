@@ -1,4 +1,5 @@
-"""The marts carry a freshness policy, and a missed nightly refresh turns them WARN, then FAIL.
+"""The published warehouse carries a freshness policy, and a missed nightly refresh turns it
+WARN, then FAIL.
 
 The second test runs Dagster's own freshness daemon (what `dagster dev` runs and the UI shows)
 against the real code location, with the clock moved forward.
@@ -16,28 +17,22 @@ from dagster._core.test_utils import create_test_daemon_workspace_context, freez
 from dagster._core.workspace.load_target import ModuleTarget
 from dagster._daemon.freshness import FreshnessDaemon
 
-from pipeline.alerts import MARTS_FRESHNESS_POLICY
+from pipeline.alerts import WAREHOUSE_FRESHNESS_POLICY
 from pipeline.definitions import defs
 
 from support import PROJECT_ROOT
 
 
-def _mart_keys() -> list[dg.AssetKey]:
-    keys = [k for k in defs.resolve_asset_graph().get_all_asset_keys() if k.path[0] == "marts"]
-    assert {"marts/fiscal_year_rollup", "marts/cluster_outcomes"} <= {k.to_user_string() for k in keys}
-    return sorted(keys)
+PUBLISHED = dg.AssetKey(["warehouse", "published"])
 
 
-def test_every_mart_and_only_the_marts_have_the_nightly_freshness_policy():
+def test_only_the_published_warehouse_has_the_nightly_freshness_policy():
     graph = defs.resolve_asset_graph()
     for key in graph.get_all_asset_keys():
         policy = graph.get(key).freshness_policy
-        if key.path[0] == "marts":
-            assert policy == MARTS_FRESHNESS_POLICY, key
-        else:
-            assert policy is None, key
-    assert MARTS_FRESHNESS_POLICY.fail_window.to_timedelta() == timedelta(hours=26)
-    assert MARTS_FRESHNESS_POLICY.warn_window.to_timedelta() == timedelta(hours=25)
+        assert policy == (WAREHOUSE_FRESHNESS_POLICY if key == PUBLISHED else None), key
+    assert WAREHOUSE_FRESHNESS_POLICY.fail_window.to_timedelta() == timedelta(hours=26)
+    assert WAREHOUSE_FRESHNESS_POLICY.warn_window.to_timedelta() == timedelta(hours=25)
 
 
 def test_instance_config_evaluates_freshness():
@@ -45,15 +40,15 @@ def test_instance_config_evaluates_freshness():
     assert config["freshness"] == {"enabled": True}
 
 
-def test_missed_nightly_refresh_turns_the_marts_warn_then_fail(tmp_path):
+def test_missed_nightly_refresh_turns_the_published_warehouse_warn_then_fail(tmp_path):
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
     instance = dg.DagsterInstance.from_config(str(home))
-    marts = _mart_keys()
+    watched = [PUBLISHED]
     try:
         refreshed_at = datetime.now(timezone.utc)
-        for key in marts:  # what the nightly run records for each mart
+        for key in watched:  # what the nightly run records
             instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=key))
         target = ModuleTarget(
             module_name="pipeline.definitions",
@@ -66,8 +61,8 @@ def test_missed_nightly_refresh_turns_the_marts_warn_then_fail(tmp_path):
             for hours_later, expected in ((2, FreshnessState.PASS), (25.5, FreshnessState.WARN), (26.5, FreshnessState.FAIL)):
                 with freeze_time(refreshed_at + timedelta(hours=hours_later)):
                     list(daemon.run_iteration(workspace))
-                states = instance.get_freshness_state_records(marts)
-                assert {k: states[k].freshness_state for k in marts} == dict.fromkeys(marts, expected), hours_later
+                states = instance.get_freshness_state_records(watched)
+                assert {k: states[k].freshness_state for k in watched} == dict.fromkeys(watched, expected), hours_later
             # Landing has no policy: nothing to show for it.
             landing = dg.AssetKey(["landing", "registrations"])
             list(daemon.run_iteration(workspace))

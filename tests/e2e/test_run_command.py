@@ -1,0 +1,59 @@
+"""`python -m pipeline.run` as a data engineer sees it: a short output ending in a summary
+(published, files, rows per source with the top reasons, duration, paths), Dagster's full log
+in a file under the instance folder, and a rejected file named in the summary."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+from support import PROJECT_ROOT, SAMPLE_RAW_DIR
+
+RUN_TIMEOUT_SECONDS = 600
+MOST_LINES = 45
+
+
+def test_the_command_line_shows_progress_and_ends_in_a_summary(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE_RAW_DIR, raw)
+    # A file an office sent with no recognisable header: rejected as a whole.
+    (raw / "registrations" / "garbled_upload.csv").write_text("foo,bar\n1,2\n", encoding="utf-8")
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": os.fspath(home),
+        "RAW_DATA_DIR": os.fspath(raw),
+        "WAREHOUSE_PATH": os.fspath(tmp_path / "warehouse" / "cluster_programme.duckdb"),
+        "BUILD_DIR": os.fspath(tmp_path / "build"),
+        "PII_KEY_FILE": os.fspath(tmp_path / "secrets" / "pii_hash.key"),
+        "REPORTS_DIR": os.fspath(tmp_path / "reports"),
+    }
+    completed = subprocess.run(
+        [sys.executable, "-m", "pipeline.run"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+        timeout=RUN_TIMEOUT_SECONDS,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    lines = completed.stdout.splitlines()
+    assert len(lines) <= MOST_LINES, completed.stdout
+    assert "DEBUG" not in completed.stdout + completed.stderr
+    text = completed.stdout
+    assert "Refresh succeeded; warehouse published." in text
+    assert "Rejected files (1): registrations/garbled_upload.csv" in text
+    for source in ("cluster_plans", "registrations", "spending", "outcomes"):
+        assert any(line.startswith(source) for line in lines), source
+    assert "duplicate_registration" in text  # a top reason of the sample's registrations
+    assert lines[-1].startswith("Report: ") and "Full log: " in lines[-1]
+    log = lines[-1].split("Full log: ")[1].strip()
+    assert log.startswith(os.fspath(home / "logs"))
+    assert "STEP_START" in open(log, encoding="utf-8").read()
+    # A second run with nothing changed, on the nightly path: no run, and it says so.
+    again = subprocess.run(
+        [sys.executable, "-m", "pipeline.run", "--changed-only"], cwd=PROJECT_ROOT, env=env, capture_output=True,
+        text=True, timeout=RUN_TIMEOUT_SECONDS,
+    )
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "Nothing changed: no run was needed" in again.stdout
