@@ -16,13 +16,10 @@ import sys
 from pathlib import Path
 
 import dagster as dg
-import duckdb
-
-from pipeline.contract import SOURCES
+from pipeline import refresh_summary
 
 # Quicker steps that wrote no rows are counted, not listed.
 SHOWN_STEP_SECONDS = 1.0
-TOP_REASONS = 3
 SHOWN_FILES = 3
 # Where Dagster keeps a log record's event (dagster._core.log_manager.LOG_RECORD_METADATA_ATTR).
 _DAGSTER_METADATA = "dagster_meta"
@@ -154,57 +151,6 @@ def _landing_counts(result: dg.ExecuteInProcessResult) -> dict[str, int]:
     return counts
 
 
-def _source_rows(build_database: Path) -> list[tuple]:
-    """Per source: files loaded and rejected, rows staged, repairs, rows quarantined, top reasons."""
-    if not build_database.exists():
-        return []
-    connection = duckdb.connect(os.fspath(build_database), read_only=True)
-    try:
-        return connection.execute(
-            """
-            WITH sources AS (SELECT unnest($sources::VARCHAR[]) AS source),
-            files AS (
-                SELECT source, count(*) FILTER (WHERE status = 'loaded') AS loaded,
-                       count(*) FILTER (WHERE status = 'rejected') AS rejected,
-                       coalesce(sum(rows_staged), 0) AS staged, coalesce(sum(rows_quarantined), 0) AS quarantined
-                FROM audit.file_manifest GROUP BY source
-            ),
-            repairs AS (SELECT source, sum(rows_repaired) AS repairs FROM audit.repairs GROUP BY source),
-            reasons AS (
-                SELECT source, reason, count(*) AS n FROM (SELECT source, unnest(reason_codes) AS reason FROM audit.quarantine)
-                GROUP BY ALL
-            ),
-            top_reasons AS (
-                SELECT source, list(reason || ' ' || n ORDER BY n DESC, reason)[1:$top] AS top FROM reasons GROUP BY source
-            )
-            SELECT s.source, coalesce(f.loaded, 0), coalesce(f.rejected, 0), coalesce(f.staged, 0),
-                   coalesce(r.repairs, 0), coalesce(f.quarantined, 0), coalesce(t.top, [])
-            FROM sources s LEFT JOIN files f USING (source) LEFT JOIN repairs r USING (source)
-            LEFT JOIN top_reasons t USING (source)
-            ORDER BY list_position($sources, s.source)
-            """,
-            {"sources": [source.name for source in SOURCES], "top": TOP_REASONS},
-        ).fetchall()
-    except duckdb.CatalogException:
-        return []  # the audit tables were never built (a run that failed early)
-    finally:
-        connection.close()
-
-
-def rejected_files(build_database: Path) -> list[tuple[str, str]]:
-    if not build_database.exists():
-        return []
-    connection = duckdb.connect(os.fspath(build_database), read_only=True)
-    try:
-        return connection.execute(
-            "SELECT source_file, coalesce(reason_code, reason) FROM audit.file_manifest WHERE status = 'rejected' ORDER BY ALL"
-        ).fetchall()
-    except duckdb.CatalogException:
-        return []
-    finally:
-        connection.close()
-
-
 def summary_lines(
     result: dg.ExecuteInProcessResult | None, build_database: Path, warehouse: Path, report: Path,
     debug_log: Path | None, seconds: float,
@@ -227,15 +173,19 @@ def summary_lines(
             f"{counts['files_removed']} removed, {counts['files_rejected']} rejected. "
             f"Steps: {succeeded} succeeded, {failed} failed (those of {SHOWN_STEP_SECONDS:.0f} s or more listed above)."
         )
-    rejected = rejected_files(build_database)
+    figures = refresh_summary.figures(build_database)
+    rejected = figures.rejected_files
     if rejected:
         shown = "; ".join(f"{path} ({reason})" for path, reason in rejected[:SHOWN_FILES])
         lines.append(f"Rejected files ({len(rejected)}): {shown}" + (" …" if len(rejected) > SHOWN_FILES else ""))
-    rows = _source_rows(build_database)
+    rows = figures.sources
     if rows:
         lines.append(f"{'source':<14} {'files':>6} {'accepted':>10} {'repairs':>8} {'quarantined':>11}  top reasons")
-        for source, loaded, _rejected, staged, repairs, quarantined, top in rows:
-            lines.append(f"{source:<14} {loaded:>6,} {staged:>10,} {repairs:>8,} {quarantined:>11,}  {', '.join(top) or '-'}")
+        for row in rows:
+            lines.append(
+                f"{row.source:<14} {row.files_loaded:>6,} {row.rows_accepted:>10,} {row.repairs:>8,} "
+                f"{row.rows_quarantined:>11,}  {', '.join(row.top_reasons) or '-'}"
+            )
     lines.append(f"Duration {seconds:.1f} s. Warehouse: {warehouse}")
     lines.append(f"Report: {report}" + (f"   Full log: {debug_log}" if debug_log else ""))
     return lines

@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from pipeline import steps
+from pipeline import refresh_summary, steps
 from pipeline.defs.reference import REFERENCE_TABLES
 from pipeline.lake import publish_to_lake
 from pipeline.publish import ANALYST_STORAGE_VERSION, list_versions, publish
@@ -40,8 +40,13 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
         lake_metadata = {"ducklake_committed": lake_publication.committed, "ducklake_snapshot": lake_publication.snapshot or -1}
         if not lake_publication.committed:
             context.log.info(f"{settings.warehouse_ducklake} already holds this build; no snapshot committed")
+    outcome = "published: a new version written" if publication.copied else "kept: it already held this build, nothing written"
+    figures = refresh_summary.figures(settings.build_database)
     return dg.MaterializeResult(
         metadata={
+            "outcome": outcome,
+            # The morning's questions on one page: what was rejected, by which rule, per source.
+            "refresh_summary": dg.MetadataValue.md(f"**Warehouse {outcome}.**\n\n{figures.markdown()}"),
             "path": dg.MetadataValue.path(str(publication.path)),
             "size_bytes": publication.path.stat().st_size,
             "versions_kept": len(list_versions(publication.path)),

@@ -122,7 +122,10 @@ def staging_asset(source: Source) -> dg.AssetsDefinition:
         yield dg.MaterializeResult(
             asset_key=["audit", f"quarantine_{source.name}"],
             metadata={
-                **quarantine_metadata, "rows_by_reason": dg.MetadataValue.json(reasons),
+                **quarantine_metadata,
+                "rows_by_reason": dg.MetadataValue.md(
+                    "| reason | rows |\n|---|---:|\n" + "\n".join(f"| {reason} | {rows:,} |" for reason, rows in reasons.items())
+                ),
                 "rebuilt": build.rebuilt, "build_mode": build.mode,
             },
         )

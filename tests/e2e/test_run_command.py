@@ -1,6 +1,7 @@
 """`python -m pipeline.run` as a data engineer sees it: a short output ending in a summary
 (published, files, rows per source with the top reasons, duration, paths), Dagster's full log
-in a file under the instance folder, and a rejected file named in the summary."""
+in a file under the instance folder, a rejected file named in the summary, and the same figures
+as a Markdown table on the published warehouse's page in the UI."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import os
 import shutil
 import subprocess
 import sys
+
+import dagster as dg
 
 from support import PROJECT_ROOT, SAMPLE_RAW_DIR
 
@@ -50,6 +53,16 @@ def test_the_command_line_shows_progress_and_ends_in_a_summary(tmp_path):
     log = lines[-1].split("Full log: ")[1].strip()
     assert log.startswith(os.fspath(home / "logs"))
     assert "STEP_START" in open(log, encoding="utf-8").read()
+    # The same figures in the UI, on the published warehouse's page.
+    instance = dg.DagsterInstance.from_config(os.fspath(home))
+    try:
+        published = instance.get_latest_materialization_event(dg.AssetKey(["warehouse", "published"]))
+        summary = published.asset_materialization.metadata["refresh_summary"].value
+    finally:
+        instance.dispose()
+    assert "**Warehouse published: a new version written.**" in summary
+    assert "| registrations/garbled_upload.csv |" in summary
+    assert any(line.startswith("| registrations | 24 | 1 | 1,380 |") for line in summary.splitlines()), summary
     # A second run with nothing changed, on the nightly path: no run, and it says so.
     again = subprocess.run(
         [sys.executable, "-m", "pipeline.run", "--changed-only"], cwd=PROJECT_ROOT, env=env, capture_output=True,
