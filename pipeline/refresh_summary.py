@@ -63,7 +63,7 @@ _SOURCE_FIGURES = """
         GROUP BY ALL
     ),
     top_reasons AS (
-        SELECT source, list(reason || ' ' || n ORDER BY n DESC, reason)[1:$top] AS top FROM reasons GROUP BY source
+        SELECT source, list(reason || ' ' || format('{:,}', n) ORDER BY n DESC, reason)[1:$top] AS top FROM reasons GROUP BY source
     )
     SELECT s.source, coalesce(f.loaded, 0), coalesce(f.rejected, 0), coalesce(f.staged, 0),
            coalesce(r.repairs, 0), coalesce(f.quarantined, 0), coalesce(t.top, [])

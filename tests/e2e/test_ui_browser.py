@@ -239,6 +239,11 @@ def test_materialize_all_from_the_asset_graph(tmp_path):
             page.locator('[title^="duplicate_registration__compound_columns_to_be_unique"]').first.wait_for()
             page.goto(f"{server.url}/assets/warehouse/published", wait_until="load")
             page.get_by_text("Freshness policy").first.wait_for()
+            # The refresh's summary on the same page: the outcome, and rows per source by reason.
+            page.get_by_text("refresh_summary", exact=True).first.wait_for()
+            page.get_by_text(re.compile(r"^Warehouse (published|kept)")).first.wait_for()
+            assert page.get_by_text("quarantined").count(), "the summary table shows no quarantined rows"
+            page.get_by_text(re.compile("duplicate_registration")).first.wait_for()
 
             screenshot = tmp_path / "ui-asset-graph.png"
             _show_whole_graph(page, server)
