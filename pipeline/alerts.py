@@ -1,4 +1,4 @@
-"""What the operators are told when a run fails, and how fresh the marts must be.
+"""What the operators are told when a run fails, and how fresh the published warehouse must be.
 
 `alert_from_events` turns a failed run's event log into an `Alert` naming the failed steps
 (with the assets and checks they were computing), the failed asset checks (a blocking check's
