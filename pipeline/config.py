@@ -29,7 +29,7 @@ DEFAULT_REPORTS_DIR = Path("data", "reports")
 DEFAULT_KEPT_VERSIONS = 3
 DEFAULT_PII_KEY_FILE = Path(".secrets", "pii_hash.key")
 # DuckDB's own default is 80 % of RAM; past this it spills to BUILD_DIR instead (sorts, joins).
-DEFAULT_DUCKDB_MEMORY_LIMIT = "4GB"
+DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
 
 
 def _path_from_env(name: str, default: Path) -> Path:

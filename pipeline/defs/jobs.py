@@ -118,7 +118,11 @@ def _nothing_changed(context: dg.ScheduleEvaluationContext, settings, raw_files:
     """No run. When the warehouse holds the current build, that is recorded on it as a
     materialisation that says it was kept, so its freshness shows it current; when it does not
     (the last publish was blocked), nothing is recorded and its freshness turns red."""
-    if not warehouse_holds_build(settings):
+    try:
+        holds = warehouse_holds_build(settings)
+    except duckdb.IOException as busy:  # a refresh took the build database since it was read
+        return dg.SkipReason(f"a refresh is running ({busy}); it records its own outcome")
+    if not holds:
         return dg.SkipReason(
             f"no raw file changed, but the published warehouse is not the current build (its last publish "
             f"was blocked or failed): nothing recorded, so {PUBLISHED_ASSET}'s freshness shows it"
