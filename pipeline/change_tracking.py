@@ -68,7 +68,7 @@ _TABLES = {
 # what the file holds, so not part of the table's version (a removal changes `status` too).
 _SEEN_COLUMNS = "last_run_id, last_seen_at, file_stat"
 # Tables small enough to be versioned by their content.
-_CONTENT_VERSIONED = {("core", name) for name in ("dim_province", "dim_sector", "dim_activity", "dim_channel")}
+_CONTENT_VERSIONED = {("core", name) for name in ("dim_province", "dim_sector", "dim_activity", "dim_channel", "dim_reason")}
 
 Table = tuple[str, str]
 

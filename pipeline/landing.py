@@ -32,6 +32,9 @@ from pipeline.ingest.read import LINEAGE_COLUMNS, raw_cell_columns
 from pipeline.processes import process_running
 
 RAW_FILE_SUFFIXES = {".csv", ".xlsx"}
+# What the files table records of a file that is no longer in the raw-data folder.
+FILE_REMOVED = "file_removed"
+FILE_REMOVED_REASON = "no longer in the raw-data folder; its rows left the warehouse"
 SPILL_PREFIX = ".landing-spill-"
 _HASH_CHUNK = 1 << 20
 # Files parsed ahead of the one being written: parsing is most of landing's time, and two
@@ -147,9 +150,9 @@ def land_source(
                 [stale_paths],
             )
         connection.execute(
-            f"UPDATE {files_table} SET status = 'removed', last_run_id = ?, last_seen_at = ? "
+            f"UPDATE {files_table} SET status = 'removed', reason_code = ?, reason = ?, last_run_id = ?, last_seen_at = ? "
             "WHERE source_file IN (SELECT unnest(?::VARCHAR[])) AND status <> 'removed'",
-            [run_id, now, report.removed],
+            [FILE_REMOVED, FILE_REMOVED_REASON, run_id, now, report.removed],
         )
         # A changed file keeps its record until its new content is recorded (_record_file), which
         # keeps the path's first_run_id and first_seen_at.

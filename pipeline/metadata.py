@@ -30,15 +30,20 @@ def table_metadata(connection: duckdb.DuckDBPyConnection, schema: str, table: st
     }
     if preview:
         rows = connection.sql(f"SELECT * FROM {schema}.{table} LIMIT {PREVIEW_ROWS}").pl()
-        metadata["preview"] = dg.MetadataValue.md(_markdown_table(rows))
+        metadata["preview"] = dg.MetadataValue.md(markdown_table(rows))
     return metadata
 
 
-def _markdown_table(frame) -> str:
+def _cell(value) -> str:
+    return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(frame) -> str:
+    """A few rows (a preview, a check's examples) as a Markdown table for the UI."""
     if frame.is_empty():
         return "_no rows_"
     header = "| " + " | ".join(frame.columns) + " |"
     rule = "|" + "---|" * len(frame.columns)
-    # A five-row preview: iterating these few rows for display is not data processing.
-    body = ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in frame.iter_rows()]
+    # A handful of rows for display: iterating them is not data processing.
+    body = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.iter_rows()]
     return "\n".join([header, rule, *body])

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.contract import SOURCES
+from pipeline.reasons import label
 
 TOP_REASONS = 3
 
@@ -25,7 +26,12 @@ class SourceFigures:
     rows_accepted: int
     repairs: int
     rows_quarantined: int
-    top_reasons: list[str]  # "reason count", most frequent first
+    top_reasons: list[tuple[str, int]]  # (reason code, rows), most frequent first
+
+    def top_reasons_text(self, labelled: bool = False) -> str:
+        """`code 41, ...` for the terminal; with `labelled`, each reason's label and code."""
+        shown = (f"{label(code)} (`{code}`)" if labelled else code for code, _ in self.top_reasons)
+        return ", ".join(f"{reason} {rows:,}" for reason, (_, rows) in zip(shown, self.top_reasons))
 
 
 @dataclass(frozen=True)
@@ -40,12 +46,12 @@ class Figures:
             "|---|---:|---:|---:|---:|---:|---|",
             *(
                 f"| {s.source} | {s.files_loaded:,} | {s.files_rejected:,} | {s.rows_accepted:,} | {s.repairs:,} | "
-                f"{s.rows_quarantined:,} | {', '.join(s.top_reasons) or '–'} |"
+                f"{s.rows_quarantined:,} | {s.top_reasons_text(labelled=True) or '–'} |"
                 for s in self.sources
             ),
         ]
         if self.rejected_files:
-            lines += ["", "| rejected file | reason |", "|---|---|", *(f"| {path} | {reason} |" for path, reason in self.rejected_files)]
+            lines += ["", "| rejected file | reason |", "|---|---|", *(f"| {path} | {label(code)} (`{code}`) |" for path, code in self.rejected_files)]
         return "\n".join(lines)
 
 
@@ -63,7 +69,7 @@ _SOURCE_FIGURES = """
         GROUP BY ALL
     ),
     top_reasons AS (
-        SELECT source, list(reason || ' ' || format('{:,}', n) ORDER BY n DESC, reason)[1:$top] AS top FROM reasons GROUP BY source
+        SELECT source, list((reason, n) ORDER BY n DESC, reason)[1:$top] AS top FROM reasons GROUP BY source
     )
     SELECT s.source, coalesce(f.loaded, 0), coalesce(f.rejected, 0), coalesce(f.staged, 0),
            coalesce(r.repairs, 0), coalesce(f.quarantined, 0), coalesce(t.top, [])
@@ -84,7 +90,7 @@ def figures_of(connection: duckdb.DuckDBPyConnection) -> Figures:
         ).fetchall()
     except duckdb.CatalogException:
         return Figures()  # a run that failed before the audit tables were built
-    return Figures([SourceFigures(*row) for row in rows], rejected)
+    return Figures([SourceFigures(*row[:-1], [tuple(pair) for pair in row[-1]]) for row in rows], rejected)
 
 
 def figures(build_database: Path) -> Figures:

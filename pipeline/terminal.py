@@ -184,7 +184,7 @@ def summary_lines(
         for row in rows:
             lines.append(
                 f"{row.source:<14} {row.files_loaded:>6,} {row.rows_accepted:>10,} {row.repairs:>8,} "
-                f"{row.rows_quarantined:>11,}  {', '.join(row.top_reasons) or '-'}"
+                f"{row.rows_quarantined:>11,}  {row.top_reasons_text() or '-'}"
             )
     lines.append(f"Duration {seconds:.1f} s. Warehouse: {warehouse}")
     lines.append(f"Report: {report}" + (f"   Full log: {debug_log}" if debug_log else ""))

@@ -10,18 +10,12 @@ import dagster as dg
 import polars as pl
 
 from pipeline import change_tracking, steps
+from pipeline.metadata import markdown_table
 from pipeline.report.announced import announced_frame
 from pipeline.resources import WarehouseResource
 from pipeline.sql_checks import SqlCheck, discover_checks
 
 SHOWN_ROWS = 20
-
-
-def _json_ready(frame: pl.DataFrame) -> pl.DataFrame:
-    """Decimals and dates as JSON can carry them."""
-    return frame.with_columns(
-        pl.col(pl.Decimal).cast(pl.Float64), pl.col(pl.Date, pl.Datetime).cast(pl.String)
-    )
 
 
 def sql_check(check: SqlCheck) -> dg.AssetChecksDefinition:
@@ -45,7 +39,7 @@ def sql_check(check: SqlCheck) -> dg.AssetChecksDefinition:
             severity=dg.AssetCheckSeverity.ERROR if check.blocking else dg.AssetCheckSeverity.WARN,
             metadata={
                 "offending_rows": offending.height,
-                "examples": dg.MetadataValue.json(_json_ready(offending.head(SHOWN_ROWS)).to_dicts()),
+                "examples": dg.MetadataValue.md(markdown_table(offending.head(SHOWN_ROWS))),
             },
         )
 
@@ -77,7 +71,7 @@ def matches_announced_figures(warehouse: WarehouseResource) -> dg.AssetCheckResu
     return dg.AssetCheckResult(
         passed=differing.is_empty(),
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"compared": dg.MetadataValue.json(compared.to_dicts()), "differing": differing.height},
+        metadata={"compared": dg.MetadataValue.md(markdown_table(compared)), "differing": differing.height},
     )
 
 

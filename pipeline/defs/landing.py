@@ -2,12 +2,18 @@
 
 
 import dagster as dg
+import polars as pl
 
 from pipeline import steps
 from pipeline.contract import SOURCES, Source
 from pipeline.landing import land_source
 from pipeline.memory import release_memory
+from pipeline.metadata import markdown_table
 from pipeline.resources import WarehouseResource
+
+
+def _files_table(by_file: dict[str, str], about: str) -> str:
+    return markdown_table(pl.DataFrame({"file": list(by_file), about: list(by_file.values())}, schema={"file": pl.String, about: pl.String}))
 
 
 def landing_asset(source: Source) -> dg.AssetsDefinition:
@@ -52,8 +58,8 @@ def landing_asset(source: Source) -> dg.AssetsDefinition:
         yield dg.MaterializeResult(
             asset_key=["landing", f"{source.name}_files"],
             metadata={
-                "rejected": dg.MetadataValue.json(report.rejected),
-                "duplicate_files": dg.MetadataValue.json(report.duplicates),
+                "rejected": dg.MetadataValue.md(_files_table(report.rejected, "why it was rejected")),
+                "duplicate_files": dg.MetadataValue.md(_files_table(report.duplicates, "same content as")),
                 "removed": dg.MetadataValue.json(report.removed),
             },
         )

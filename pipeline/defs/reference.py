@@ -1,10 +1,11 @@
-"""Reference tables shipped with the project: provinces, and the contract's code lists
-(sectors, activities, channels) with their Thai labels, so analysts can show Thai names."""
+"""Reference tables shipped with the project: provinces, the contract's code lists (sectors,
+activities, channels) with their Thai labels, so analysts can show Thai names, and the reason
+codes with their labels and fix hints (pipeline/reasons.yml), so SQL can label a code."""
 
 import dagster as dg
 import polars as pl
 
-from pipeline import contract, steps
+from pipeline import contract, reasons, steps
 from pipeline.config import REFERENCE_DIR
 from pipeline.metadata import table_metadata
 from pipeline.resources import WarehouseResource
@@ -40,6 +41,10 @@ REFERENCE_TABLES = {
     "dim_channel": (
         "Assistance channels: code as in the ledgers and the full name of the centre.",
         lambda: pl.DataFrame({"channel": list(contract.CHANNELS), "channel_name": list(contract.CHANNELS.values())}),
+    ),
+    "dim_reason": (
+        "Reason, repair and flag codes: Thai and English label, what the sender should change, and the rule.",
+        reasons.reasons_frame,
     ),
 }
 

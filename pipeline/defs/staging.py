@@ -16,11 +16,13 @@ import sys
 from importlib.metadata import version
 
 import dagster as dg
+import polars as pl
 
 from pipeline import change_tracking, pii, sql_functions, steps
 from pipeline.config import SQL_DIR
 from pipeline.contract import SOURCES, Source
-from pipeline.metadata import table_metadata
+from pipeline.metadata import markdown_table, table_metadata
+from pipeline.reasons import counts_markdown
 from pipeline.resources import WarehouseResource
 from pipeline.sql_models import SqlModel
 from pipeline.validation import gx_checks, row_rules
@@ -123,14 +125,18 @@ def staging_asset(source: Source) -> dg.AssetsDefinition:
             asset_key=["audit", f"quarantine_{source.name}"],
             metadata={
                 **quarantine_metadata,
-                "rows_by_reason": dg.MetadataValue.md(
-                    "| reason | rows |\n|---|---:|\n" + "\n".join(f"| {reason} | {rows:,} |" for reason, rows in reasons.items())
-                ),
+                "rows_by_reason": dg.MetadataValue.md(counts_markdown(reasons)),
                 "rebuilt": build.rebuilt, "build_mode": build.mode,
             },
         )
 
     return _validate
+
+
+def _examples_table(examples: list) -> str:
+    """A check's unexpected values (personal ones already masked) as a one-column table."""
+    values = [None if value is None else str(value) for value in examples]
+    return markdown_table(pl.DataFrame({"unexpected value": values}, schema={"unexpected value": pl.String}))
 
 
 def suite_checks(source: Source) -> dg.AssetChecksDefinition:
@@ -197,7 +203,7 @@ def suite_checks(source: Source) -> dg.AssetChecksDefinition:
                     "element_count": outcome.element_count,
                     "unexpected_count": outcome.unexpected_count,
                     "unexpected_percent": outcome.unexpected_percent,
-                    "examples": dg.MetadataValue.json(outcome.examples),
+                    "examples": dg.MetadataValue.md(_examples_table(outcome.examples)),
                     "quarantine": f"audit.quarantine_{source.name}",
                     "validated_in_run": computed_in,
                 },

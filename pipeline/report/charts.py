@@ -199,21 +199,21 @@ def quarantine_chart(quarantine: pl.DataFrame) -> go.Figure | None:
     if quarantine.is_empty():
         return None
     order = (
-        quarantine.group_by("reason_code")
+        quarantine.group_by("label_en")
         .agg(pl.col("quarantined_rows").sum())
-        .sort("quarantined_rows", "reason_code", descending=[True, False])
-        .get_column("reason_code")
+        .sort("quarantined_rows", "label_en", descending=[True, False])
+        .get_column("label_en")
         .to_list()
     )
     fig = px.bar(
         quarantine,
         x="quarantined_rows",
-        y="reason_code",
+        y="label_en",
         color="source",
         orientation="h",
         color_discrete_sequence=PALETTE,
-        category_orders={"reason_code": order},
-        labels={"quarantined_rows": "Quarantined rows", "reason_code": "", "source": "Source"},
+        category_orders={"label_en": order},
+        labels={"quarantined_rows": "Quarantined rows", "label_en": "", "source": "Source"},
     )
     fig.update_traces(hovertemplate="%{y}<br>%{x:,} rows<extra></extra>")
     return _style(fig, _height(len(order)))

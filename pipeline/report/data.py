@@ -53,12 +53,13 @@ FROM marts.province_outcomes ORDER BY fiscal_year, region_en, province_iso
 
 # A row with several reason codes counts once under each of them.
 QUARANTINE_SQL = """
-SELECT source, reason_code, count(*) AS quarantined_rows
+SELECT source, reason_code, coalesce(r.label_en, reason_code) AS label_en, r.label_th, count(*) AS quarantined_rows
 FROM (
     SELECT source, unnest(CASE WHEN len(coalesce(reason_codes, [])) = 0 THEN ['(none)'] ELSE reason_codes END)
                AS reason_code
     FROM audit.quarantine
 )
+LEFT JOIN core.dim_reason r USING (reason_code)
 GROUP BY ALL ORDER BY source, quarantined_rows DESC, reason_code
 """
 
@@ -81,8 +82,8 @@ FROM audit.file_manifest GROUP BY source ORDER BY source
 """
 
 REJECTED_FILES_SQL = """
-SELECT source, source_file, status, reason_code, reason, duplicate_of
-FROM audit.file_manifest WHERE status <> 'loaded'
+SELECT source, source_file, status, reason_code, r.label_en, r.label_th, r.fix_en, reason, duplicate_of
+FROM audit.file_manifest LEFT JOIN core.dim_reason r USING (reason_code) WHERE status <> 'loaded'
 ORDER BY CASE status WHEN 'rejected' THEN 0 WHEN 'duplicate_file' THEN 1 ELSE 2 END, source, source_file
 """
 

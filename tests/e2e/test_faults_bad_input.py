@@ -39,7 +39,7 @@ import polars as pl
 import pytest
 import xlsxwriter
 
-from support import PROJECT_ROOT, SAMPLE_RAW_DIR, Materialised, project_environment, run_refresh
+from support import PROJECT_ROOT, SAMPLE_RAW_DIR, Materialised, markdown_rows, project_environment, run_refresh
 from pipeline import contract
 
 YEAR = 2566
@@ -575,7 +575,7 @@ def test_the_ui_check_lists_every_rejected_file_with_its_reason(run, manifest):
     rejected = {path for path, row in manifest.items() if row["status"] == "rejected"}
     assert rejected == set(run.scenario.rejected)
     assert evaluation.metadata["offending_rows"].value == len(rejected)
-    shown = {row["source_file"]: row for row in evaluation.metadata["examples"].value}
+    shown = {row["source_file"]: row for row in markdown_rows(evaluation.metadata["examples"].value)}
     assert set(shown) == rejected
     assert all(row["reason_code"] and row["source_file"] in row["reason"] for row in shown.values())
     # The landing assets' metadata (shown on landing/<source>_files in the UI) names them too.
@@ -584,7 +584,7 @@ def test_the_ui_check_lists_every_rejected_file_with_its_reason(run, manifest):
             m for m in run.warehouse.result.asset_materializations_for_node(f"land_{source}")
             if m.asset_key.path == ["landing", f"{source}_files"]
         ]
-        listed = materialisation.metadata["rejected"].value
+        listed = [row["file"] for row in markdown_rows(materialisation.metadata["rejected"].value)]
         assert set(listed) == {p for p in rejected if p.startswith(f"{source}/")}
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from support import SAMPLE_RAW_DIR, project_environment, run_refresh
+from support import SAMPLE_RAW_DIR, markdown_rows, project_environment, run_refresh
 
 CHECKSUM_TABLES = (
     "core.dim_cluster", "core.dim_enterprise", "core.fct_registration", "core.fct_spending", "core.fct_outcome",
@@ -86,7 +86,7 @@ def test_rejections_show_as_a_failed_warning_check(scenario):
     _, first, _ = scenario
     (evaluation,) = [e for e in first.result.get_asset_check_evaluations() if e.check_name == "no_rejected_files"]
     assert not evaluation.passed
-    named = {row["source_file"] for row in evaluation.metadata["examples"].value}
+    named = {row["source_file"] for row in markdown_rows(evaluation.metadata["examples"].value)}
     assert "spending/spending_2565_11.csv" in named
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import dagster as dg
 import pytest
+from support import markdown_rows
 
 HEADLINE_ECONOMIC_VALUE = 1_200_000_000
 
@@ -156,7 +157,7 @@ def test_over_allocation_is_a_warning_naming_the_clusters(sample_warehouse, trut
     ]
     assert len(evaluations) == 1 and not evaluations[0].passed
     assert evaluations[0].severity == dg.AssetCheckSeverity.WARN
-    named = {(r["fiscal_year"], r["cluster_code"]) for r in evaluations[0].metadata["examples"].value}
+    named = {(int(r["fiscal_year"]), r["cluster_code"]) for r in markdown_rows(evaluations[0].metadata["examples"].value)}
     expected = {(c["fiscal_year"], c["cluster_code"]) for c in truth["clusters"] if c["over_allocation"]}
     assert named == expected
 
@@ -187,4 +188,4 @@ def test_the_sample_matches_the_announced_figures(sample_warehouse):
         e for e in sample_warehouse.result.get_asset_check_evaluations() if e.check_name == "matches_announced_figures"
     ]
     assert evaluation.passed
-    assert len(evaluation.metadata["compared"].value) == 6
+    assert len(markdown_rows(evaluation.metadata["compared"].value)) == 6

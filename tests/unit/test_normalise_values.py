@@ -408,12 +408,3 @@ def test_cluster_ref(raw, expected, is_code):
 )
 def test_parse_amount_other_ledger_layouts(raw, expected):
     assert evaluate(amounts.parse_amount, raw) == expected
-
-
-def test_repair_codes_are_those_of_the_reason_code_list():
-    from pipeline.ingest.normalise import REPAIR_CODES
-
-    doc = (PROJECT_ROOT / "docs" / "reason-codes.md").read_text(encoding="utf-8")
-    repairs_section = doc.split("## Repairs", 1)[1].split("\n## ", 1)[0]
-    for code in REPAIR_CODES:
-        assert f"| `{code}` |" in repairs_section, code

@@ -86,13 +86,6 @@ def test_a_column_name_that_is_not_an_identifier_is_refused():
 
 
 @pytest.mark.parametrize("source", [s.name for s in SOURCES])
-def test_every_suite_uses_only_documented_reason_codes(source):
-    documented = (PROJECT_ROOT / "docs" / "reason-codes.md").read_text(encoding="utf-8")
-    for code in load_suite(source).reason_codes:
-        assert f"`{code}`" in documented, code
-
-
-@pytest.mark.parametrize("source", [s.name for s in SOURCES])
 def test_every_row_rule_has_a_sql_form(source):
     for index, rule in enumerate(load_suite(source).row_rules):
         if rule.type != "expect_compound_columns_to_be_unique":
