@@ -17,14 +17,19 @@ import duckdb
 import yaml
 
 from pipeline.config import CATALOG_PATH, Settings
+from pipeline.contract import SOURCES_BY_NAME
 
 # Written from the checkout; relative to the folder the command is run in.
 DATA_DICTIONARY_PATH = Path("docs", "data-dictionary.md")
 DOCUMENTED_SCHEMAS = ("marts", "core", "audit")
 ANALYSTS_TIER, BUILD_TIER = "analysts", "build"
-# Schemas of the build database only: raw cells, typed rows with their personal columns, and
-# what each table was built from (pipeline/change_tracking.py).
-BUILD_ONLY_SCHEMAS = ("landing", "staging", "tracking")
+# Schemas of the build database only: raw cells, typed rows with their personal columns, what
+# each table was built from (pipeline/change_tracking.py) and the feedback workbooks' history.
+BUILD_ONLY_SCHEMAS = ("landing", "staging", "tracking", "feedback")
+# Schemas of the landed and staged rows of each source (`<source>`) and of its files (`<source>_files`).
+ROW_SCHEMAS = ("landing", "staging")
+FILES_TABLE_SUFFIX = "_files"
+INVALID_SUFFIX = "_invalid"
 
 
 @cache
@@ -34,12 +39,32 @@ def _catalog() -> dict:
 
 def table_description(schema: str, table: str) -> str | None:
     entry = _catalog()["tables"].get(f"{schema}.{table}")
-    return entry.get("description") if entry else None
+    if entry:
+        return entry.get("description")
+    source = table.removesuffix(FILES_TABLE_SUFFIX)
+    if schema in ROW_SCHEMAS and source in SOURCES_BY_NAME:
+        kind = f"{schema}{FILES_TABLE_SUFFIX}" if table.endswith(FILES_TABLE_SUFFIX) else schema
+        template = _catalog()["row_tables"].get(kind)
+        return template.format(source=source) if template else None
+    return None
 
 
 def column_description(schema: str, table: str, column: str) -> str | None:
-    entry = _catalog()["tables"].get(f"{schema}.{table}") or {}
-    return (entry.get("columns") or {}).get(column) or _catalog()["shared_columns"].get(column)
+    catalog = _catalog()
+    entry = catalog["tables"].get(f"{schema}.{table}") or {}
+    found = (entry.get("columns") or {}).get(column)
+    if found is None and schema in ROW_SCHEMAS:
+        if table.endswith(FILES_TABLE_SUFFIX):
+            found = catalog["file_columns"].get(column)
+        else:
+            found = (catalog["source_columns"].get(table) or {}).get(column) or catalog["row_columns"].get(column)
+    found = found or catalog["shared_columns"].get(column)
+    if found is None and column.endswith(INVALID_SUFFIX):
+        # Each typed column of a landed row has a flag saying its raw value could not be read.
+        read = column.removesuffix(INVALID_SUFFIX)
+        if column_description(schema, table, read):
+            found = f"True where the raw {read} could not be read as its type or is not in its list (the row is quarantined)"
+    return found
 
 
 def documented_tables(tier: str | None = None) -> list[str]:

@@ -26,6 +26,7 @@ DEFAULT_RAW_DATA_DIR = Path("data", "raw")
 DEFAULT_WAREHOUSE_PATH = Path("data", "warehouse", "cluster_programme.duckdb")
 DEFAULT_BUILD_DIR = Path("data", "build")
 DEFAULT_REPORTS_DIR = Path("data", "reports")
+FEEDBACK_FOLDER = "feedback"  # under BUILD_DIR unless FEEDBACK_DIR says otherwise
 DEFAULT_KEPT_VERSIONS = 3
 DEFAULT_PII_KEY_FILE = Path(".secrets", "pii_hash.key")
 # DuckDB's own default is 80 % of RAM; past this it spills to BUILD_DIR instead (sorts, joins).
@@ -51,19 +52,24 @@ class Settings:
     # DuckDB's ATTACH takes it, and where its Parquet files go. Unset: the file only.
     warehouse_ducklake: str | None = None
     warehouse_data_path: str | None = None
+    # The offices' feedback workbooks (pipeline/feedback.py) hold the offices' own personal data:
+    # by default inside the restricted build folder, never beside the analysts' exports.
+    feedback_dir: Path | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
+        build_dir = _path_from_env("BUILD_DIR", DEFAULT_BUILD_DIR)
         return cls(
             raw_data_dir=_path_from_env("RAW_DATA_DIR", DEFAULT_RAW_DATA_DIR),
             warehouse_path=_path_from_env("WAREHOUSE_PATH", DEFAULT_WAREHOUSE_PATH),
-            build_dir=_path_from_env("BUILD_DIR", DEFAULT_BUILD_DIR),
+            build_dir=build_dir,
             kept_versions=int(os.environ.get("WAREHOUSE_KEEP_VERSIONS", DEFAULT_KEPT_VERSIONS)),
             pii_key_file=_path_from_env("PII_KEY_FILE", DEFAULT_PII_KEY_FILE),
             reports_dir=_path_from_env("REPORTS_DIR", DEFAULT_REPORTS_DIR),
             duckdb_memory_limit=os.environ.get("DUCKDB_MEMORY_LIMIT", "").strip() or DEFAULT_DUCKDB_MEMORY_LIMIT,
             warehouse_ducklake=os.environ.get("WAREHOUSE_DUCKLAKE", "").strip() or None,
             warehouse_data_path=os.environ.get("WAREHOUSE_DATA_PATH", "").strip() or None,
+            feedback_dir=_path_from_env("FEEDBACK_DIR", build_dir / FEEDBACK_FOLDER),
         )
 
     @property

@@ -25,6 +25,7 @@ KINDS_BY_GROUP = {
     "marts": {"duckdb", "sql"},
     "publish": {"duckdb"},
     "reports": {"html", "plotly", "parquet", "csv"},
+    "feedback": {"duckdb", "excel"},
 }
 FRESHNESS_POLICY_BY_GROUP = {"publish": WAREHOUSE_FRESHNESS_POLICY}
 

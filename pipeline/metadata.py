@@ -10,8 +10,8 @@ from pipeline.catalog import apply_comments
 PREVIEW_ROWS = 5
 
 
-def table_metadata(connection: duckdb.DuckDBPyConnection, schema: str, table: str, preview: bool = True) -> dict:
-    """Comments the table from the catalog, then describes it for the Dagster UI."""
+def column_schema(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> dg.TableSchema:
+    """Comments the table from the catalog, then gives its columns with their descriptions."""
     apply_comments(connection, schema, table)
     columns = connection.execute(
         """
@@ -20,12 +20,17 @@ def table_metadata(connection: duckdb.DuckDBPyConnection, schema: str, table: st
         """,
         [schema, table],
     ).fetchall()
+    return dg.TableSchema(
+        columns=[dg.TableColumn(name, data_type, description=comment or None) for name, data_type, comment in columns]
+    )
+
+
+def table_metadata(connection: duckdb.DuckDBPyConnection, schema: str, table: str, preview: bool = True) -> dict:
+    """The table's row count, described columns and (unless it holds personal data) a preview."""
     (row_count,) = connection.execute(f"SELECT count(*) FROM {schema}.{table}").fetchall()[0]
     metadata = {
         "dagster/row_count": row_count,
-        "dagster/column_schema": dg.TableSchema(
-            columns=[dg.TableColumn(name, data_type, description=comment or None) for name, data_type, comment in columns]
-        ),
+        "dagster/column_schema": column_schema(connection, schema, table),
         "dagster/table_name": f"{schema}.{table}",
     }
     if preview:

@@ -123,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         print_rollup(settings.warehouse_path)
     print()
     print("\n".join(terminal.summary_lines(
-        result, settings.build_database, settings.warehouse_path, report, debug_log, time.time() - clock["main_started_at"]
+        result, settings.build_database, settings.warehouse_path, report, debug_log, time.time() - clock["main_started_at"],
+        settings.feedback_dir,
     )))
     return 0 if result.success else 1
 

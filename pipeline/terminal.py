@@ -153,7 +153,7 @@ def _landing_counts(result: dg.ExecuteInProcessResult) -> dict[str, int]:
 
 def summary_lines(
     result: dg.ExecuteInProcessResult | None, build_database: Path, warehouse: Path, report: Path,
-    debug_log: Path | None, seconds: float,
+    debug_log: Path | None, seconds: float, feedback: Path | None = None,
 ) -> list[str]:
     """The summary a refresh ends with (result None: no run was needed)."""
     if result is None:
@@ -187,5 +187,7 @@ def summary_lines(
                 f"{row.rows_quarantined:>11,}  {row.top_reasons_text() or '-'}"
             )
     lines.append(f"Duration {seconds:.1f} s. Warehouse: {warehouse}")
+    if feedback is not None and result is not None:
+        lines.append(f"Feedback workbooks for the offices (restricted, personal data): {feedback}")
     lines.append(f"Report: {report}" + (f"   Full log: {debug_log}" if debug_log else ""))
     return lines

@@ -8,7 +8,9 @@ from pipeline import steps
 from pipeline.contract import SOURCES, Source
 from pipeline.landing import land_source
 from pipeline.memory import release_memory
-from pipeline.metadata import markdown_table
+from pipeline.catalog import table_description
+from pipeline.change_tracking import table_exists
+from pipeline.metadata import column_schema, markdown_table
 from pipeline.resources import WarehouseResource
 
 
@@ -22,13 +24,11 @@ def landing_asset(source: Source) -> dg.AssetsDefinition:
         specs=[
             dg.AssetSpec(
                 ["landing", source.name],
-                description=f"Every row of the {source.name} files as read (data, blank, total rows), "
-                "with typed normalised columns, repairs and lineage.",
+                description=table_description("landing", source.name),
             ),
             dg.AssetSpec(
                 ["landing", f"{source.name}_files"],
-                description=f"One row per {source.name} file ever seen: hash, status (loaded, rejected, "
-                "duplicate_file, removed), reason and row counts.",
+                description=table_description("landing", f"{source.name}_files"),
             ),
         ],
     )
@@ -39,12 +39,17 @@ def landing_asset(source: Source) -> dg.AssetsDefinition:
             (landed_rows,) = connection.execute(
                 f"SELECT coalesce(sum(rows_read), 0) FROM landing.{source.name}_files WHERE status = 'loaded'"
             ).fetchall()[0]
+            schemas = {
+                table: {"dagster/column_schema": column_schema(connection, "landing", table)}
+                for table in (source.name, f"{source.name}_files") if table_exists(connection, "landing", table)
+            }
         release_memory()  # the parsed files' frames
         for path, reason in report.rejected.items():
             context.log.warning(f"rejected {path}: {reason}")
         yield dg.MaterializeResult(
             asset_key=["landing", source.name],
             metadata={
+                **schemas.get(source.name, {}),
                 "dagster/row_count": int(landed_rows),
                 "files_parsed": len(report.loaded),
                 "files_new": len(report.loaded) - len(report.changed),
@@ -58,6 +63,7 @@ def landing_asset(source: Source) -> dg.AssetsDefinition:
         yield dg.MaterializeResult(
             asset_key=["landing", f"{source.name}_files"],
             metadata={
+                **schemas.get(f"{source.name}_files", {}),
                 "rejected": dg.MetadataValue.md(_files_table(report.rejected, "why it was rejected")),
                 "duplicate_files": dg.MetadataValue.md(_files_table(report.duplicates, "same content as")),
                 "removed": dg.MetadataValue.json(report.removed),

@@ -12,6 +12,10 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 
+from pipeline.report.colours import (
+    ACTIVITY_COLOURS, REGION_COLOURS, REGIONS, SOURCE_COLOURS, UNKNOWN, fiscal_year_colours,
+)
+
 FONT_FAMILY = "'Noto Sans Thai', 'Sarabun', 'Leelawadee UI', 'Tahoma', 'Loma', 'Garuda', sans-serif"
 PLOT_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 PALETTE = px.colors.qualitative.Safe
@@ -22,9 +26,14 @@ UTILISATION_BANDS = {  # band -> colour
     "under 50%": "#d73027",
     "no allocation": "#999999",
 }
-NAME_CHARACTERS = 30
+# A cluster's name on an axis is wrapped (never cut) into lines of at most this many characters.
+NAME_CHARACTERS = 26
 CLUSTER_WORD = "คลัสเตอร์"  # "cluster": most names start with it, the axis does not need it
-BAR_HEIGHT = 24
+BAR_HEIGHT = 34
+# Thai vowel and tone marks written above or below a letter: a line never starts with one.
+_THAI_COMBINING = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
+# Headroom past the largest bar of charts that share an axis.
+_AXIS_HEADROOM = 1.05
 # Clusters drawn in a per-cluster chart: the ends of the ranking. Thousands of bars (a programme
 # far larger than today's 34 clusters) would be unreadable and weigh tens of megabytes.
 CLUSTERS_CHARTED = 40
@@ -52,11 +61,26 @@ def _height(rows: int, extra: int = 110) -> int:
     return max(260, extra + BAR_HEIGHT * rows)
 
 
+def wrapped(text: pl.Expr, width: int = NAME_CHARACTERS) -> pl.Expr:
+    """`text` broken into lines (<br>) of at most `width` letters, each with its marks: never cut."""
+    pattern = f"(.{{1,{width}}}[{_THAI_COMBINING}]*)"
+    return text.str.replace_all(pattern, "${1}<br>").str.strip_suffix("<br>")
+
+
 def cluster_labels(clusters: pl.DataFrame) -> pl.Expr:
-    """'<Thai name, shortened> · <code>' for the y axis; the full name is in the hover text."""
+    """'<Thai name, wrapped> · <code>' for the y axis."""
     name = pl.col("cluster_name_th").fill_null(pl.col("cluster_code")).str.strip_prefix(CLUSTER_WORD).str.strip_chars()
-    short = pl.when(name.str.len_chars() > NAME_CHARACTERS).then(name.str.slice(0, NAME_CHARACTERS - 1) + "…").otherwise(name)
-    return pl.format("{} · {}", short, pl.col("cluster_code")).alias("label")
+    return pl.format("{} · {}", wrapped(name), pl.col("cluster_code")).alias("label")
+
+
+def shared_range(clusters: pl.DataFrame, column: str, floor: float = 0.0) -> list[float]:
+    """One axis range for a measure's charts of every fiscal year, so they compare at a glance."""
+    largest = clusters.get_column(column).drop_nulls().max()
+    return [floor, max(float(largest or 0.0), 1.0) * _AXIS_HEADROOM]
+
+
+def _region_order() -> list[str]:
+    return [*REGIONS, UNKNOWN]
 
 
 def ranking_ends(ranked: pl.DataFrame) -> pl.DataFrame:
@@ -70,7 +94,7 @@ def ranking_ends(ranked: pl.DataFrame) -> pl.DataFrame:
 def value_per_baht_chart(clusters: pl.DataFrame, fiscal_year: int) -> go.Figure | None:
     frame = ranking_ends(
         clusters.filter(pl.col("fiscal_year") == fiscal_year, pl.col("value_per_baht").is_not_null())
-        .with_columns(cluster_labels(clusters), pl.col("region_en").fill_null("unknown"))
+        .with_columns(cluster_labels(clusters), pl.col("region_en").fill_null(UNKNOWN))
         .sort("value_per_baht", descending=True)
     )
     if frame.is_empty():
@@ -81,8 +105,8 @@ def value_per_baht_chart(clusters: pl.DataFrame, fiscal_year: int) -> go.Figure 
         y="label",
         color="region_en",
         orientation="h",
-        color_discrete_sequence=PALETTE,
-        category_orders={"label": frame.get_column("label").to_list()},
+        color_discrete_map=REGION_COLOURS,
+        category_orders={"label": frame.get_column("label").to_list(), "region_en": _region_order()},
         custom_data=["cluster_name_th", "lead_province_th", "spend_executed_thb", "economic_value_thb", "rank_value_per_baht"],
         labels={"value_per_baht": "Economic value per baht executed", "label": "", "region_en": "Region"},
     )
@@ -91,7 +115,7 @@ def value_per_baht_chart(clusters: pl.DataFrame, fiscal_year: int) -> go.Figure 
         "value per baht %{x:,.2f}<br>executed %{customdata[2]:,.2f} baht<br>"
         "economic value %{customdata[3]:,.2f} baht<extra></extra>"
     )
-    fig.update_xaxes(tickformat=",~f")
+    fig.update_xaxes(tickformat=",~f", range=shared_range(clusters, "value_per_baht"))
     return _style(fig, _height(frame.height))
 
 
@@ -131,7 +155,7 @@ def utilisation_chart(clusters: pl.DataFrame, fiscal_year: int) -> go.Figure | N
         "allocated %{customdata[1]:,.2f} baht<br>executed %{customdata[2]:,.2f} baht<extra></extra>"
     )
     fig.add_vline(x=100, line_dash="dash", line_color="#444")
-    fig.update_xaxes(ticksuffix="%")
+    fig.update_xaxes(ticksuffix="%", range=shared_range(clusters.with_columns(pl.col("utilisation_pct").fill_null(100.0)), "utilisation_pct"))
     return _style(fig, _height(frame.height))
 
 
@@ -139,6 +163,9 @@ def channel_activity_chart(channels: pl.DataFrame) -> go.Figure | None:
     if channels.is_empty():
         return None
     frame = channels.with_columns(activity_label=pl.format("{} ({})", pl.col("activity_th"), pl.col("activity")))
+    labels = frame.select("activity", "activity_label").unique()
+    activity_colours = dict(zip(labels.get_column("activity_label"), labels.get_column("activity").replace_strict(
+        ACTIVITY_COLOURS, default=ACTIVITY_COLOURS[UNKNOWN])))
     channel_order = (
         frame.group_by("channel_name").agg(pl.col("spend_executed_thb").sum()).sort("spend_executed_thb", descending=True)
     )
@@ -150,7 +177,7 @@ def channel_activity_chart(channels: pl.DataFrame) -> go.Figure | None:
         facet_col="fiscal_year_label",
         orientation="h",
         barmode="relative",
-        color_discrete_sequence=PALETTE,
+        color_discrete_map=activity_colours,
         category_orders={"channel_name": channel_order.get_column("channel_name").to_list()},
         custom_data=["activity_th", "share_of_year_pct", "channel"],
         labels={"spend_executed_thb": "Executed (baht)", "channel_name": "", "activity_label": "Activity"},
@@ -185,7 +212,7 @@ def region_chart(regions: pl.DataFrame) -> go.Figure | None:
         color="fiscal_year_label",
         facet_col="measure",
         barmode="group",
-        color_discrete_sequence=PALETTE,
+        color_discrete_map=fiscal_year_colours(sorted(frame.get_column("fiscal_year_label").unique().to_list())),
         labels={"region": "", "value": "", "fiscal_year_label": "Fiscal year"},
     )
     fig.update_traces(hovertemplate="%{x}<br>%{y:,.0f}<extra></extra>")
@@ -211,7 +238,7 @@ def quarantine_chart(quarantine: pl.DataFrame) -> go.Figure | None:
         y="label_en",
         color="source",
         orientation="h",
-        color_discrete_sequence=PALETTE,
+        color_discrete_map=SOURCE_COLOURS,
         category_orders={"label_en": order},
         labels={"quarantined_rows": "Quarantined rows", "label_en": "", "source": "Source"},
     )

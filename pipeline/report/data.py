@@ -24,14 +24,35 @@ FROM marts.fiscal_year_rollup ORDER BY fiscal_year
 
 # The lead province's name comes from province_outcomes, which lists every lead province.
 CLUSTERS_SQL = """
-SELECT c.fiscal_year, c.fiscal_year_ce, c.rank_value_per_baht, c.cluster_code, c.cluster_name_th,
+SELECT c.fiscal_year, c.fiscal_year_ce, c.rank_value_per_baht, c.cluster_code, c.cluster_key, c.cluster_name_th,
        c.sector_en, c.sector_th, c.region_en, c.lead_province_iso, p.province_name_th AS lead_province_th,
-       p.province_name_en AS lead_province_en, c.status, c.enterprises,
-       c.budget_allocated_thb::DOUBLE AS budget_allocated_thb, c.spend_executed_thb::DOUBLE AS spend_executed_thb,
-       c.utilisation_pct, c.economic_value_reported_thb::DOUBLE AS economic_value_thb, c.value_per_baht
+       p.province_name_en AS lead_province_en, c.responsible_office, c.status, c.enterprises, c.enterprises_new,
+       c.enterprises_returning, c.budget_allocated_thb::DOUBLE AS budget_allocated_thb,
+       c.spend_executed_thb::DOUBLE AS spend_executed_thb, c.spend_committed_thb::DOUBLE AS spend_committed_thb,
+       c.utilisation_pct, c.economic_value_reported_thb::DOUBLE AS economic_value_thb, c.value_per_baht,
+       c.jobs_created, c.survey_coverage_pct, c.reported_value_mismatches, d.predecessor_code,
+       coalesce(d.predecessor_derived, false) AS predecessor_derived
 FROM marts.cluster_outcomes c
 LEFT JOIN marts.province_outcomes p ON p.fiscal_year = c.fiscal_year AND p.province_iso = c.lead_province_iso
+LEFT JOIN core.dim_cluster d ON d.fiscal_year = c.fiscal_year AND d.cluster_code = c.cluster_code
 ORDER BY c.fiscal_year, c.rank_value_per_baht, c.cluster_code
+"""
+
+# Each cluster's executed spend by channel and activity, for its own page.
+CLUSTER_SPEND_SQL = """
+SELECT s.cluster_key, s.fiscal_year, s.channel, coalesce(ch.channel_name, s.channel) AS channel_name,
+       s.activity, coalesce(a.activity_th, s.activity) AS activity_th, sum(s.amount_thb)::DOUBLE AS spend_executed_thb
+FROM core.fct_spending s
+LEFT JOIN core.dim_channel ch USING (channel)
+LEFT JOIN core.dim_activity a USING (activity)
+WHERE s.is_executed AND s.cluster_key IS NOT NULL
+GROUP BY ALL ORDER BY s.cluster_key, s.fiscal_year, spend_executed_thb DESC, s.channel, s.activity
+"""
+
+# Enterprises of each cluster surveyed in one round only (attrition), for its page's notes.
+CLUSTER_ROUNDS_SQL = """
+SELECT fiscal_year, cluster_code, count(*) FILTER (WHERE round_missing) AS enterprises_one_round
+FROM core.fct_outcome GROUP BY ALL
 """
 
 CHANNELS_SQL = """
@@ -101,6 +122,7 @@ class ReportData:
     quarantine_by_source: pl.DataFrame
     files: pl.DataFrame
     rejected_files: pl.DataFrame
+    cluster_spend: pl.DataFrame
 
     @property
     def fiscal_years(self) -> list[int]:
@@ -188,7 +210,13 @@ def read_report_data(connection: duckdb.DuckDBPyConnection) -> ReportData:
     return ReportData(
         rollup=rollup,
         headline=compare_with_announced(rollup),
-        clusters=_with_label(connection.sql(CLUSTERS_SQL).pl()),
+        clusters=_with_label(
+            connection.sql(CLUSTERS_SQL).pl().join(
+                connection.sql(CLUSTER_ROUNDS_SQL).pl(), on=["fiscal_year", "cluster_code"], how="left",
+                maintain_order="left",
+            )
+        ),
+        cluster_spend=_with_label(connection.sql(CLUSTER_SPEND_SQL).pl()),
         channels=_with_label(connection.sql(CHANNELS_SQL).pl()),
         provinces=provinces,
         regions=region_summary(provinces),

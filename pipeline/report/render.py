@@ -18,6 +18,8 @@ from plotly.offline import get_plotlyjs
 
 from pipeline.config import TEMPLATES_DIR
 from pipeline.report import charts
+from pipeline.report.changes import Changes, since_previous
+from pipeline.report.colours import REGION_COLOURS, REGIONS, SECTOR_COLOURS, UNKNOWN
 from pipeline.report.data import ReportData, read_report_data
 from pipeline.report.format import (
     MISSING,
@@ -44,6 +46,10 @@ class RenderedReport:
     charts: int
 
 
+def _local_time(moment: datetime | None) -> str:
+    return moment.astimezone(BANGKOK).strftime("%Y-%m-%d %H:%M") if moment else MISSING
+
+
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
@@ -59,6 +65,7 @@ def _environment() -> jinja2.Environment:
         ratio=format_ratio,
         number=format_number,
         fy=fiscal_year_label,
+        local_time=_local_time,
     )
     environment.globals["MISSING"] = MISSING
     return environment
@@ -86,7 +93,24 @@ def count_charts(rendered: dict[str, object]) -> int:
     return sum(v is not None for v in values)
 
 
-def render_report(data: ReportData, *, source: str, published_at: datetime | None, generated_at: datetime) -> tuple[str, int]:
+def _cluster_pages(data: ReportData) -> list[dict]:
+    """One page per cluster (by its identity across years): its years, and its spend by channel and activity."""
+    years = data.clusters.sort("cluster_key", "fiscal_year").partition_by("cluster_key", as_dict=True, maintain_order=True)
+    spend = data.cluster_spend.partition_by("cluster_key", as_dict=True)
+    pages = []
+    for (key,), rows in years.items():  # one iteration per cluster: a page each, not a row of data
+        spent = spend.get((key,))
+        latest = rows.row(rows.height - 1, named=True)
+        pages.append({
+            "key": key, "latest": latest, "years": rows.to_dicts(),
+            "spend": spent.to_dicts() if spent is not None else [],
+        })
+    return sorted(pages, key=lambda page: (page["latest"]["sector_en"] or "", page["latest"]["cluster_code"]))
+
+
+def render_report(
+    data: ReportData, *, source: str, published_at: datetime | None, generated_at: datetime, changes: Changes | None = None,
+) -> tuple[str, int]:
     """The report's HTML and the number of charts in it."""
     rendered_charts = _charts(data)
     html = _environment().get_template(TEMPLATE_NAME).render(
@@ -108,9 +132,16 @@ def render_report(data: ReportData, *, source: str, published_at: datetime | Non
         quarantine_by_source=data.quarantine_by_source.to_dicts(),
         files=data.files.to_dicts(),
         rejected_files=data.rejected_files.to_dicts(),
+        cluster_pages=_cluster_pages(data),
+        changes=changes,
+        filter_regions=[r for r in REGIONS if r in set(data.clusters.get_column("region_en").to_list())],
+        filter_sectors=sorted(set(data.clusters.get_column("sector_en").drop_nulls().to_list())),
+        region_colours=REGION_COLOURS,
+        sector_colours=SECTOR_COLOURS,
+        unknown=UNKNOWN,
         source=source,
-        published_at=published_at.astimezone(BANGKOK).strftime("%Y-%m-%d %H:%M") if published_at else MISSING,
-        generated_at=generated_at.astimezone(BANGKOK).strftime("%Y-%m-%d %H:%M"),
+        published_at=_local_time(published_at),
+        generated_at=_local_time(generated_at),
     )
     return html, count_charts(rendered_charts)
 
@@ -141,7 +172,8 @@ def build_report(warehouse_path: Path, output_path: Path) -> RenderedReport:
         connection.close()
     published_at = datetime.fromtimestamp(warehouse_path.stat().st_mtime, tz=BANGKOK)
     html, chart_count = render_report(
-        data, source=os.fspath(warehouse_path), published_at=published_at, generated_at=datetime.now(BANGKOK)
+        data, source=os.fspath(warehouse_path), published_at=published_at, generated_at=datetime.now(BANGKOK),
+        changes=since_previous(warehouse_path),
     )
     write_atomically(output_path, html)
     return RenderedReport(

@@ -15,8 +15,10 @@ from pipeline.catalog import (
     BUILD_TIER,
     DATA_DICTIONARY_PATH,
     DOCUMENTED_SCHEMAS,
+    column_description,
     documented_tables,
     render_data_dictionary,
+    table_description,
     tier_description,
 )
 from pipeline.contract import REGISTRATIONS
@@ -50,6 +52,28 @@ def test_every_table_and_column_carries_a_comment(analyst):
         "WHERE database_name = current_database() AND comment IS NULL"
     ).fetchall()
     assert missing_tables == [] and missing_columns == []
+
+
+def test_every_table_and_column_of_the_build_database_is_described(sample_warehouse):
+    """Landing, staging and the build state included: what a data engineer opens is described too."""
+    build = duckdb.connect(os.fspath(sample_warehouse.build_database), read_only=True)
+    try:
+        tables = _all_tables(build)
+        columns = build.execute(
+            "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE database_name = current_database()"
+        ).fetchall()
+    finally:
+        build.close()
+    assert {schema for schema, _ in tables} >= {"landing", "staging", "tracking", "feedback", "audit", "core", "marts"}
+    assert [f"{s}.{t}" for s, t in tables if not table_description(s, t)] == []
+    assert [f"{s}.{t}.{c}" for s, t, c in columns if not column_description(s, t, c)] == []
+
+
+def test_an_undescribed_column_is_found():
+    assert column_description("staging", "spending", "amount_thb") and column_description("staging", "spending", "amount_thb_invalid")
+    assert column_description("staging", "spending", "a_column_nobody_described") is None
+    assert column_description("staging", "spending", "a_column_nobody_described_invalid") is None
+    assert table_description("landing", "not_a_source") is None
 
 
 def test_the_catalog_describes_only_tables_that_exist_in_their_tier(analyst, sample_warehouse):

@@ -127,7 +127,9 @@ def test_csv_export_is_excel_safe_and_parquet_keeps_the_values(tmp_path):
     assert "-5000.00" in text and "-3" in text and "'-5000" not in text
     back = pl.read_csv(exported.csv, infer_schema=False)
     assert back.get_column("cluster_name_th").to_list() == ["'=cmd|' /C calc'!A0", 'คลัสเตอร์ "กาแฟ", เชียงใหม่']
-    assert back.get_column("by_channel").to_list()[0] == '{"ITC":100.50}'
+    # The map is one plain column per key; a row without the map leaves it empty.
+    assert "by_channel" not in back.columns
+    assert back.get_column("by_channel: ITC").to_list() == ["100.50", None]
 
     parquet = duckdb.sql(f"SELECT cluster_name_th, amount_thb FROM read_parquet('{exported.parquet}')").fetchall()
     assert parquet[0] == ("=cmd|' /C calc'!A0", Decimal("-5000.00"))  # Parquet is data, not a sheet
@@ -226,6 +228,19 @@ def test_report_and_exports_from_the_sample(sample_warehouse):
             values = back.get_column(name).drop_nulls()
             assert not values.str.contains(FORMULA_START.pattern).any(), f"{table}.{name} has a live formula"
 
+    # Nested columns are plain columns in the CSV, one per channel and per activity, not JSON text.
+    outcomes_csv = pl.read_csv(folder / "cluster_outcomes.csv", infer_schema=False)
+    assert "spend_by_channel_thb" not in outcomes_csv.columns
+    channels = sample_warehouse.query("SELECT DISTINCT unnest(map_keys(spend_by_channel_thb)) FROM marts.cluster_outcomes")
+    assert channels and {f"spend_by_channel_thb: {c}" for (c,) in channels} <= set(outcomes_csv.columns)
+    assert not any(outcomes_csv.get_column(c).str.starts_with("{").any() for c in outcomes_csv.columns)
+    ((code, itc),) = sample_warehouse.query(
+        "SELECT cluster_code, spend_by_channel_thb['ITC']::VARCHAR FROM marts.cluster_outcomes "
+        "WHERE fiscal_year = 2564 ORDER BY cluster_code LIMIT 1"
+    )
+    shown = outcomes_csv.filter(pl.col("fiscal_year") == "2564", pl.col("cluster_code") == code)
+    assert Decimal(shown.get_column("spend_by_channel_thb: ITC")[0]) == Decimal(itc)
+
     # Refunds stay negative numbers in the CSV, not text.
     negatives = sample_warehouse.query("SELECT count(*) FROM marts.spending_by_channel WHERE spend_programme_wide_thb < 0")[0][0]
     channel_csv = pl.read_csv(folder / "spending_by_channel.csv", infer_schema=False)
@@ -312,7 +327,7 @@ def test_a_programme_of_many_clusters_charts_the_ends_of_its_rankings(sample_war
     assert 'data-testid="charted-ends-2565"' in html and 'data-testid="charted-ends-2564"' not in html
     assert f"the first {render.CLUSTERS_LISTED} here" in html
     table_2565 = html.split(f"All {many:,} clusters of")[1].split("</table>")[0]
-    assert table_2565.count("<tr>") == render.CLUSTERS_LISTED + 1  # and the header
+    assert table_2565.count("<tr class=\"cluster-row\"") == render.CLUSTERS_LISTED
 
 
 # --- in a browser ------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def test_the_command_line_shows_progress_and_ends_in_a_summary(tmp_path):
     finally:
         instance.dispose()
     assert "**Warehouse published: a new version written.**" in summary
-    assert "| registrations/garbled_upload.csv | The file cannot be opened as CSV or Excel (`file_unreadable`) |" in summary
+    assert "| registrations/garbled_upload.csv | No header row in the first 10 rows (`header_not_found`) |" in summary
     assert "The enterprise is registered twice in the year (`duplicate_registration`) 41" in summary
     assert any(line.startswith("| registrations | 24 | 1 | 1,380 |") for line in summary.splitlines()), summary
     # A second run with nothing changed, on the nightly path: no run, and it says so.
