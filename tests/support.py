@@ -4,6 +4,7 @@ and read-only queries on what it wrote. (Fixtures are in conftest.py.)"""
 from __future__ import annotations
 
 import os
+import re
 import pwd
 import shutil
 import socket
@@ -285,3 +286,29 @@ def markdown_rows(text: str) -> list[dict[str, str]]:
         return [cell.strip().replace("\\|", "|") for cell in line.strip().strip("|").split(" | ")]
     header, *body = lines
     return [dict(zip(cells(header), cells(line))) for line in body[1:]]
+
+
+# The offices' feedback workbooks (pipeline/feedback.py), read back with openpyxl.
+_OFFICE_IN_NAME = re.compile(r"_(hq|ipc\d+)_")
+
+
+def expected_sender(source_file: str) -> str:
+    """The contract's senders: finance sends the ledgers, an office the files named after it,
+    headquarters the plans and surveys."""
+    if source_file.startswith("spending/"):
+        return "finance"
+    found = _OFFICE_IN_NAME.search(Path(source_file).name)
+    return found.group(1) if found else "hq"
+
+
+def sheet_rows(path: Path, sheet: str) -> list[dict]:
+    """The sheet's table (header on row 2, under a one-line note) as dicts."""
+    import openpyxl  # a test extra, and a second reader beside the xlsxwriter that wrote it
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        rows = list(book[sheet].iter_rows(min_row=2, values_only=True))
+    finally:
+        book.close()
+    header, *body = rows
+    return [dict(zip(header, row)) for row in body if any(value is not None for value in row)]

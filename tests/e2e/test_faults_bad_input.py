@@ -39,8 +39,11 @@ import polars as pl
 import pytest
 import xlsxwriter
 
-from support import PROJECT_ROOT, SAMPLE_RAW_DIR, Materialised, markdown_rows, project_environment, run_refresh
-from pipeline import contract
+from support import (
+    PROJECT_ROOT, SAMPLE_RAW_DIR, Materialised, expected_sender, markdown_rows, project_environment, run_refresh, sheet_rows,
+)
+from pipeline import contract, reasons
+from pipeline.feedback import QUARANTINED_SHEET, REJECTED_SHEET
 
 YEAR = 2566
 CLUSTER = "CL66-001"  # the cluster every valid hand-written row refers to
@@ -586,6 +589,25 @@ def test_the_ui_check_lists_every_rejected_file_with_its_reason(run, manifest):
         ]
         listed = [row["file"] for row in markdown_rows(materialisation.metadata["rejected"].value)]
         assert set(listed) == {p for p in rejected if p.startswith(f"{source}/")}
+
+
+def test_the_senders_workbooks_list_their_rejected_files_and_quarantined_rows(run, manifest, quarantine):
+    """What each office is sent back: its rejected files with the reason's label and what to change,
+    and every quarantined row of its files by row number with each reason's label."""
+    feedback = run.warehouse.build_database.parent / "feedback"
+    for path, (code, _) in run.scenario.rejected.items():
+        rows = sheet_rows(feedback / f"feedback_{expected_sender(path)}.xlsx", REJECTED_SHEET)
+        (row,) = [r for r in rows if r["ไฟล์ File"] == Path(path).name]
+        label = reasons.all_reasons()[code]
+        assert (row["Reason (English)"], row["เหตุผล (ไทย)"], row["What to change"]) == (label.label_en, label.label_th, label.fix_en)
+    shown: dict[str, dict] = {}
+    for (path, row_number), row in quarantine.items():
+        sender = expected_sender(path)
+        if sender not in shown:
+            listed = sheet_rows(feedback / f"feedback_{sender}.xlsx", QUARANTINED_SHEET)
+            shown[sender] = {(r["ไฟล์ File"], r["แถว Row"]): r for r in listed}
+        sent = shown[sender][(Path(path).name, row_number)]
+        assert sent["Reason (English)"].split("\n") == [reasons.label(code) for code in row["reason_codes"]]
 
 
 def test_headers_only_file_loads_with_zero_rows(manifest):

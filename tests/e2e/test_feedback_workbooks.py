@@ -5,7 +5,6 @@ number as the office sees it and a readable reason, figures that reconcile, and 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import stat
 from pathlib import Path
@@ -13,31 +12,10 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
+from support import expected_sender, sheet_rows
 
 from pipeline import reasons
-from pipeline.feedback import QUARANTINED_SHEET, REJECTED_SHEET, REPAIRS_SHEET, SUMMARY_SHEET, write_workbooks
-
-OFFICE_IN_NAME = re.compile(r"_(hq|ipc\d+)_")
-
-
-def expected_sender(source_file: str) -> str:
-    """The contract's senders: finance sends the ledgers, an office the files named after it,
-    headquarters the plans and surveys."""
-    if source_file.startswith("spending/"):
-        return "finance"
-    found = OFFICE_IN_NAME.search(Path(source_file).name)
-    return found.group(1) if found else "hq"
-
-
-def sheet_rows(path: Path, sheet: str) -> list[dict]:
-    """The sheet's table (header on row 2, under a one-line note) as dicts."""
-    book = openpyxl.load_workbook(path, read_only=True)
-    try:
-        rows = list(book[sheet].iter_rows(min_row=2, values_only=True))
-    finally:
-        book.close()
-    header, *body = rows
-    return [dict(zip(header, row)) for row in body if any(value is not None for value in row)]
+from pipeline.feedback import QUARANTINED_SHEET, REPAIRS_SHEET, SUMMARY_SHEET, write_workbooks
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,8 @@ the published warehouse answering.
 
 Needs Debian's `chromium` at /usr/bin/chromium (`.ci/run` installs it) and the `playwright`
 Python package (test extra); Playwright's own browser downloads are not used.
-Set UPDATE_DOCS_SCREENSHOTS=1 to refresh docs/ui-asset-graph.png from this run.
+Set UPDATE_DOCS_SCREENSHOTS=1 to refresh docs/ui-asset-graph.png and docs/ui-published-summary.png
+from this run.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ SHOWN_ASSETS = ("cluster_reference", "file_manifest", "fct_outcome", "fiscal_yea
 SERVER_START_SECONDS = 240
 RUN_SECONDS = 1800
 DOCS_SCREENSHOT = PROJECT_ROOT / "docs" / "ui-asset-graph.png"
+DOCS_SUMMARY_SCREENSHOT = PROJECT_ROOT / "docs" / "ui-published-summary.png"
 
 
 def _free_port() -> int:
@@ -73,10 +75,17 @@ class DagsterDev:
         return data["runsOrError"]["results"]
 
 
+# A file an office sent with no recognisable header: rejected as a whole, named in the summary.
+PLANTED_REJECTED = "registrations/garbled_upload.csv"
+PLANTED_REASON_LABEL = "No header row in the first 10 rows"
+
+
 @contextmanager
 def dagster_dev(tmp_path: Path) -> Iterator[DagsterDev]:
-    """`dagster dev` as `make ui` starts it, on a free port, with its own instance and folders."""
+    """`dagster dev` as `make ui` starts it, on a free port, with its own instance and folders,
+    on a copy of the sample with one rejected file planted."""
     env, paths = dagster_cli_environment(tmp_path)
+    (paths["RAW_DATA_DIR"] / PLANTED_REJECTED).write_text("foo,bar\n1,2\n", encoding="utf-8")
     warehouse = paths["WAREHOUSE_PATH"]
     port = _free_port()
     env.pop("ALERT_WEBHOOK_URL", None)
@@ -239,11 +248,25 @@ def test_materialize_all_from_the_asset_graph(tmp_path):
             page.locator('[title^="duplicate_registration__compound_columns_to_be_unique"]').first.wait_for()
             page.goto(f"{server.url}/assets/warehouse/published", wait_until="load")
             page.get_by_text("Freshness policy").first.wait_for()
-            # The refresh's summary on the same page: the outcome, and rows per source by reason.
-            page.get_by_text("refresh_summary", exact=True).first.wait_for()
+            # The refresh's summary on the same page: the outcome, files rejected, rows per source by reason
+            # (a long Markdown value opens from its row).
+            summary_row = page.get_by_role("row").filter(has_text="refresh_summary").first
+            summary_row.wait_for()
+            shown_inline = summary_row.get_by_text("[Show Markdown]")
+            if shown_inline.count():
+                shown_inline.first.click()
             page.get_by_text(re.compile(r"^Warehouse (published|kept)")).first.wait_for()
             assert page.get_by_text("quarantined").count(), "the summary table shows no quarantined rows"
+            # The planted rejected file, with its reason's plain label, and the quarantined rows by reason.
+            page.get_by_text(PLANTED_REJECTED, exact=True).first.wait_for()
+            page.get_by_text(re.compile(re.escape(PLANTED_REASON_LABEL))).first.wait_for()
+            page.get_by_text(re.compile(r"The enterprise is registered twice in the year")).first.wait_for()
             page.get_by_text(re.compile("duplicate_registration")).first.wait_for()
+            summary_shot = tmp_path / "ui-published-summary.png"
+            page.screenshot(path=str(summary_shot))
+            if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
+                shutil.copy(summary_shot, DOCS_SUMMARY_SCREENSHOT)
+            page.keyboard.press("Escape")
 
             screenshot = tmp_path / "ui-asset-graph.png"
             _show_whole_graph(page, server)
