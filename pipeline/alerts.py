@@ -26,6 +26,8 @@ from typing import Any
 
 import dagster as dg
 
+from pipeline.metadata import FILE_HEADER, REJECTED_REASON_HEADER, markdown_rows
+
 ALERTS_FILE_NAME = "alerts.jsonl"
 WEBHOOK_ENV = "ALERT_WEBHOOK_URL"
 WEBHOOK_TIMEOUT_SECONDS = 10
@@ -156,11 +158,17 @@ def rule_of(check_name: str, metadata: Mapping[str, Any]) -> str:
     return check_name.split("__", 1)[0] if "__" in check_name else check_name
 
 
+def _example_rows(value: Any) -> list:
+    """A check's examples: the Markdown table the UI shows (pipeline/metadata.py), or a list."""
+    if isinstance(value, str):
+        return markdown_rows(value)
+    return value if isinstance(value, list) else []
+
+
 def files_named_in(metadata: Mapping[str, Any]) -> tuple[str, ...]:
     """Raw files named by a check's offending-row examples (`source_file` / `_source_file`)."""
-    examples = metadata.get("examples")
     files = []
-    for example in examples if isinstance(examples, list) else []:
+    for example in _example_rows(metadata.get("examples")):
         if isinstance(example, Mapping):
             path = example.get("source_file") or example.get("_source_file")
             if isinstance(path, str) and path not in files:
@@ -264,7 +272,7 @@ def alert_from_events(
                 )
             )
             if evaluation.check_name == "no_rejected_files":
-                for example in metadata.get("examples") or []:
+                for example in _example_rows(metadata.get("examples")):
                     if isinstance(example, Mapping) and example.get("source_file"):
                         path = example["source_file"]
                         rejected.setdefault(
@@ -274,8 +282,12 @@ def alert_from_events(
         elif kind == dg.DagsterEventType.ASSET_MATERIALIZATION:
             materialization = event.event_specific_data.materialization
             materialised.add(materialization.asset_key.to_user_string())
-            # Landing records the files it rejected as {path: "reason_code: message"}.
+            # Landing lists the files it rejected, each with "reason_code: message".
             files_rejected = _metadata_values(materialization.metadata).get("rejected")
+            if isinstance(files_rejected, str):
+                files_rejected = {
+                    row.get(FILE_HEADER, ""): row.get(REJECTED_REASON_HEADER, "") for row in markdown_rows(files_rejected)
+                }
             if isinstance(files_rejected, Mapping):
                 for path, reason in files_rejected.items():
                     code, _, message = str(reason).partition(": ")

@@ -1,6 +1,9 @@
-"""What a data engineer sees of a table in the Dagster UI: row count, column schema, preview."""
+"""What a data engineer sees of a table in the Dagster UI: row count, column schema, preview, and
+the few rows (check examples, rejected files) shown as Markdown tables, which the alerts read back."""
 
 from __future__ import annotations
+
+import re
 
 import dagster as dg
 import duckdb
@@ -8,6 +11,10 @@ import duckdb
 from pipeline.catalog import apply_comments
 
 PREVIEW_ROWS = 5
+# The landing's tables of files (rejected, duplicates): the raw file, and why it was rejected.
+FILE_HEADER = "file"
+REJECTED_REASON_HEADER = "why it was rejected"
+_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 
 
 def column_schema(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> dg.TableSchema:
@@ -52,3 +59,16 @@ def markdown_table(frame) -> str:
     # A handful of rows for display: iterating them is not data processing.
     body = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.iter_rows()]
     return "\n".join([header, rule, *body])
+
+
+def markdown_rows(text: str) -> list[dict[str, str]]:
+    """The rows of the first table `markdown_table` wrote into `text`, by header (empty cells '')."""
+    lines = [line.strip() for line in text.splitlines() if line.strip().startswith("|")]
+    if len(lines) < 2:
+        return []
+
+    def cells(line: str) -> list[str]:
+        return [cell.strip().replace("\\|", "|") for cell in _UNESCAPED_PIPE.split(line.strip()[1:-1])]
+
+    header = cells(lines[0])
+    return [dict(zip(header, cells(line))) for line in lines[2:]]

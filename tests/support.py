@@ -19,6 +19,7 @@ import dagster as dg
 import duckdb
 
 from pipeline.contract import SOURCES
+from pipeline.metadata import markdown_rows  # noqa: F401  (the tests read UI tables with it)
 from pipeline.defs.jobs import REFRESH_JOB
 
 # The checkout the tests run in (the package may be installed elsewhere).
@@ -275,17 +276,6 @@ def s3_server() -> Iterator[S3Server]:
         yield S3Server(f"http://{host}:{port}")
     finally:
         server.stop()
-
-
-def markdown_rows(text: str) -> list[dict[str, str]]:
-    """The rows of the first Markdown table in `text` (as the UI shows metadata), by header."""
-    lines = [line for line in text.splitlines() if line.startswith("|")]
-    if not lines:
-        return []
-    def cells(line: str) -> list[str]:
-        return [cell.strip().replace("\\|", "|") for cell in line.strip().strip("|").split(" | ")]
-    header, *body = lines
-    return [dict(zip(cells(header), cells(line))) for line in body[1:]]
 
 
 # The offices' feedback workbooks (pipeline/feedback.py), read back with openpyxl.

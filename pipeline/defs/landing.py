@@ -10,12 +10,14 @@ from pipeline.landing import land_source
 from pipeline.memory import release_memory
 from pipeline.catalog import table_description
 from pipeline.change_tracking import table_exists
-from pipeline.metadata import column_schema, markdown_table
+from pipeline.metadata import FILE_HEADER, REJECTED_REASON_HEADER, column_schema, markdown_table
 from pipeline.resources import WarehouseResource
 
 
 def _files_table(by_file: dict[str, str], about: str) -> str:
-    return markdown_table(pl.DataFrame({"file": list(by_file), about: list(by_file.values())}, schema={"file": pl.String, about: pl.String}))
+    return markdown_table(
+        pl.DataFrame({FILE_HEADER: list(by_file), about: list(by_file.values())}, schema={FILE_HEADER: pl.String, about: pl.String})
+    )
 
 
 def landing_asset(source: Source) -> dg.AssetsDefinition:
@@ -64,7 +66,7 @@ def landing_asset(source: Source) -> dg.AssetsDefinition:
             asset_key=["landing", f"{source.name}_files"],
             metadata={
                 **schemas.get(f"{source.name}_files", {}),
-                "rejected": dg.MetadataValue.md(_files_table(report.rejected, "why it was rejected")),
+                "rejected": dg.MetadataValue.md(_files_table(report.rejected, REJECTED_REASON_HEADER)),
                 "duplicate_files": dg.MetadataValue.md(_files_table(report.duplicates, "same content as")),
                 "removed": dg.MetadataValue.json(report.removed),
             },
