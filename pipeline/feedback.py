@@ -13,7 +13,9 @@ analysts' exports.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -23,14 +25,19 @@ import duckdb
 import polars as pl
 import xlsxwriter
 
+from pipeline import change_tracking
 from pipeline.contract import OFFICE_FILE_CODES, OFFICES, SOURCES
+from pipeline.reasons import REASONS_PATH
 
 FINANCE = "finance"
 HEADQUARTERS = OFFICE_FILE_CODES["กสอ."]
 WORKBOOK_PREFIX = "feedback_"
-# A sheet lists this many rows at most (an office cannot act on more at once, and Excel's limit
-# is 1,048,576); the summary gives every count in full.
-ROWS_SHOWN_PER_SHEET = 50_000
+# A sheet lists this many rows at most: an office cannot act on more at once, and xlsxwriter
+# writes about 150,000 cells a second, so the step's cost stays the same at any scale. The
+# summary gives every count in full.
+ROWS_SHOWN_PER_SHEET = 5_000
+# Fixed column widths (pixels): measuring every cell to fit them costs as much as writing it.
+COLUMN_WIDTH_PX = 150
 HISTORY_TABLE = "feedback.sender_figures"
 
 # Who sent a file: the ledgers come from finance; a file whose name carries an office's code
@@ -83,15 +90,19 @@ def _labelled(codes: str) -> str:
     )
 
 
+# Each sender's first ROWS_SHOWN_PER_SHEET rows are chosen first; only those are labelled.
 _QUARANTINED_SQL = f"""
 WITH quarantined AS (
     {" UNION ALL BY NAME ".join(f"SELECT * FROM audit.quarantine_{source.name}" for source in SOURCES)}
+), shown AS (
+    SELECT f.sender, f.file_name, q.sheet, q.row_number, q.reason_codes, q.duplicate_of, q.raw_values
+    FROM quarantined q JOIN feedback_files f USING (source_file)
+    QUALIFY row_number() OVER (PARTITION BY f.sender ORDER BY f.file_name, q.sheet, q.row_number) <= $shown
 ), {_LABEL_MAPS}
-SELECT f.sender, f.file_name, coalesce(q.sheet, '') AS sheet, q.row_number, {_labelled("q.reason_codes")},
-       coalesce(q.duplicate_of, '') AS duplicate_of, q.raw_values
-FROM quarantined q JOIN feedback_files f USING (source_file), labels
-QUALIFY row_number() OVER (PARTITION BY f.sender ORDER BY f.file_name, q.sheet, q.row_number) <= $shown
-ORDER BY f.sender, f.file_name, q.sheet, q.row_number
+SELECT sender, file_name, coalesce(sheet, '') AS sheet, row_number, {_labelled("reason_codes")},
+       coalesce(duplicate_of, '') AS duplicate_of, raw_values
+FROM shown, labels
+ORDER BY sender, file_name, shown.sheet, row_number
 """
 
 _REPAIRS_SQL = f"""
@@ -99,11 +110,14 @@ WITH repaired AS (
     {" UNION ALL ".join(
         f"SELECT _source_file AS source_file, _sheet AS sheet, _row_number AS row_number, _repairs AS repairs "
         f"FROM staging.{source.name} WHERE len(_repairs) > 0" for source in SOURCES)}
+), shown AS (
+    SELECT f.sender, f.file_name, r.sheet, r.row_number, r.repairs
+    FROM repaired r JOIN feedback_files f USING (source_file)
+    QUALIFY row_number() OVER (PARTITION BY f.sender ORDER BY f.file_name, r.sheet, r.row_number) <= $shown
 ), {_LABEL_MAPS}
-SELECT f.sender, f.file_name, coalesce(r.sheet, '') AS sheet, r.row_number, {_labelled("r.repairs")}
-FROM repaired r JOIN feedback_files f USING (source_file), labels
-QUALIFY row_number() OVER (PARTITION BY f.sender ORDER BY f.file_name, r.sheet, r.row_number) <= $shown
-ORDER BY f.sender, f.file_name, r.sheet, r.row_number
+SELECT sender, file_name, coalesce(sheet, '') AS sheet, row_number, {_labelled("repairs")}
+FROM shown, labels
+ORDER BY sender, file_name, shown.sheet, row_number
 """
 
 _REJECTED_SQL = f"""
@@ -122,7 +136,7 @@ FROM feedback_files GROUP BY sender
 
 _HISTORY_COLUMNS = (
     "refreshed_at TIMESTAMPTZ NOT NULL, run_id VARCHAR, sender VARCHAR NOT NULL, files_received BIGINT, "
-    "files_rejected BIGINT, rows_accepted BIGINT, rows_repaired BIGINT, rows_quarantined BIGINT"
+    "files_rejected BIGINT, rows_accepted BIGINT, rows_repaired BIGINT, rows_quarantined BIGINT, content_digest VARCHAR"
 )
 _MEASURES = (
     ("files_received", "ไฟล์ที่ได้รับ", "Files received"),
@@ -162,6 +176,7 @@ class Workbook:
     rows_quarantined: int
     rows_repaired: int
     files_rejected: int
+    rewritten: bool  # False: what it shows had not changed, so the workbook was kept
 
 
 def sender_label(sender: str) -> str:
@@ -170,8 +185,9 @@ def sender_label(sender: str) -> str:
 
 
 def write_workbooks(connection: duckdb.DuckDBPyConnection, folder: Path, run_id: str | None) -> list[Workbook]:
-    """One workbook per sender with files in the manifest, written atomically into `folder`;
-    the figures are recorded so the next refresh shows the trend. Stale workbooks are removed."""
+    """One workbook per sender with files in the manifest, written atomically into `folder`,
+    unless what it would show is what its workbook already shows; the figures of each written
+    workbook are recorded, so the next one shows the trend. Stale workbooks are removed."""
     connection.execute(_FILES_SQL, {"finance": FINANCE, "office_in_name": _OFFICE_IN_NAME, "headquarters": HEADQUARTERS})
     figures = connection.sql(_FIGURES_SQL).pl()
     previous = _previous_figures(connection)
@@ -184,31 +200,56 @@ def write_workbooks(connection: duckdb.DuckDBPyConnection, folder: Path, run_id:
     }
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     written = []
+    digests = {}
     present = set(figures.get_column("sender").to_list())
-    for sender in [s for s in SENDERS if s in present]:
+    for sender in [s for s in SENDERS if s in present]:  # one workbook each: a dozen, not rows of data
         own = {name: frame.filter(pl.col("sender") == sender).drop("sender") for name, frame in frames.items()}
         own_figures = figures.filter(pl.col("sender") == sender).drop("sender")
         own_previous = previous.filter(pl.col("sender") == sender).drop("sender")
         path = folder / f"{WORKBOOK_PREFIX}{sender}.xlsx"
-        _write_atomically(path, sender, own, own_figures, own_previous)
+        digest = _content_digest(own, own_figures)
+        recorded = own_previous.get_column("content_digest").to_list() if own_previous.height else []
+        rewrite = not (path.is_file() and recorded == [digest])
+        if rewrite:
+            _write_atomically(path, sender, own, own_figures, own_previous)
+            digests[sender] = digest
         totals = own_figures.row(0, named=True)
-        written.append(Workbook(sender, path, totals["rows_quarantined"], totals["rows_repaired"], totals["files_rejected"]))
+        written.append(
+            Workbook(sender, path, totals["rows_quarantined"], totals["rows_repaired"], totals["files_rejected"], rewrite)
+        )
     for stale in set(folder.glob(f"{WORKBOOK_PREFIX}*.xlsx")) - {w.path for w in written}:
         stale.unlink()
-    _record_figures(connection, figures, run_id)
+    _record_figures(connection, figures, digests, run_id)
     return written
+
+
+def _content_digest(frames: dict[str, pl.DataFrame], figures: pl.DataFrame) -> str:
+    """What a sender's workbook shows (its rows and figures), with the code and labels that make it."""
+    rows = [hashlib.sha256(frame.hash_rows(seed=0).to_numpy().tobytes()).hexdigest() for frame in (*frames.values(), figures)]
+    return change_tracking.digest(
+        "feedback", change_tracking.source_code(sys.modules[__name__]), REASONS_PATH.read_text(encoding="utf-8"),
+        pl.__version__, *rows,
+    )
 
 
 def _previous_figures(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     connection.execute("CREATE SCHEMA IF NOT EXISTS feedback")
     connection.execute(f"CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} ({_HISTORY_COLUMNS})")
+    connection.execute(f"ALTER TABLE {HISTORY_TABLE} ADD COLUMN IF NOT EXISTS content_digest VARCHAR")
     return connection.sql(
         f"SELECT * EXCLUDE (run_id) FROM {HISTORY_TABLE} QUALIFY row_number() OVER (PARTITION BY sender ORDER BY refreshed_at DESC) = 1"
     ).pl()
 
 
-def _record_figures(connection: duckdb.DuckDBPyConnection, figures: pl.DataFrame, run_id: str | None) -> None:
-    connection.register("current_figures", figures)
+def _record_figures(
+    connection: duckdb.DuckDBPyConnection, figures: pl.DataFrame, digests: dict[str, str], run_id: str | None
+) -> None:
+    """The figures of the workbooks just written, with what each shows (`digests`, by sender)."""
+    written = figures.join(
+        pl.DataFrame({"sender": list(digests), "content_digest": list(digests.values())}, schema={"sender": pl.String, "content_digest": pl.String}),
+        on="sender", how="inner",
+    )
+    connection.register("current_figures", written)
     connection.execute(
         f"INSERT INTO {HISTORY_TABLE} BY NAME SELECT ?::TIMESTAMPTZ AS refreshed_at, ? AS run_id, * FROM current_figures",
         [datetime.now(timezone.utc), run_id],
@@ -287,6 +328,6 @@ def _table_sheet(workbook, name: str, frame: pl.DataFrame, total: int) -> None:
     else:
         sheet.write(0, 0, f"{total:,} แถว / rows" if total else "ไม่มี / None")
     frame.rename(_HEADERS, strict=False).write_excel(
-        workbook, worksheet=name, position=(1, 0), autofit=True, table_style="Table Style Light 9",
+        workbook, worksheet=name, position=(1, 0), column_widths=COLUMN_WIDTH_PX, table_style="Table Style Light 9",
         freeze_panes=(2, 0),
     )

@@ -34,14 +34,17 @@ def office_workbooks(context: dg.AssetExecutionContext, warehouse: WarehouseReso
             "rows quarantined": [f"{w.rows_quarantined:,}" for w in written],
             "rows repaired": [f"{w.rows_repaired:,}" for w in written],
             "files not loaded": [f"{w.files_rejected:,}" for w in written],
+            "this refresh": ["written" if w.rewritten else "kept (nothing it shows changed)" for w in written],
         }
     )
-    context.log.info(f"{len(written)} feedback workbooks written to {folder}")
+    rewritten = sum(w.rewritten for w in written)
+    context.log.info(f"{rewritten} of {len(written)} feedback workbooks written to {folder}; the others showed no change")
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(folder)),
             "workbooks": dg.MetadataValue.md(markdown_table(listing)),
             "count": len(written),
+            "rewritten": rewritten,
         }
     )
 

@@ -106,6 +106,13 @@ def test_a_later_refresh_shows_the_trend_against_the_previous_one(sample_warehou
     shutil.copyfile(sample_warehouse.build_database, build)
     connection = duckdb.connect(os.fspath(build))
     try:
+        first = write_workbooks(connection, tmp_path / "feedback", "first-run")
+        assert all(w.rewritten for w in first)  # none in this folder yet
+        written_at = {w.sender: w.path.stat().st_mtime_ns for w in first}
+        # Nothing changed: every workbook is kept as it is.
+        again = write_workbooks(connection, tmp_path / "feedback", "same-again")
+        assert not any(w.rewritten for w in again)
+        assert {w.sender: w.path.stat().st_mtime_ns for w in again} == written_at
         # One of ipc5's quarantined rows fixed at the source since the refresh before.
         ((file, row_number),) = connection.execute(
             "SELECT source_file, min(row_number) FROM audit.quarantine_registrations "
@@ -117,9 +124,10 @@ def test_a_later_refresh_shows_the_trend_against_the_previous_one(sample_warehou
         connection.execute(
             "UPDATE audit.file_manifest SET rows_quarantined = rows_quarantined - 1 WHERE source_file = ?", [file]
         )
-        write_workbooks(connection, tmp_path / "feedback", "later-run")
+        later = write_workbooks(connection, tmp_path / "feedback", "later-run")
     finally:
         connection.close()
+    assert [w.sender for w in later if w.rewritten] == ["ipc5"]
     measures = {row[1]: row for row in _summary_measures(tmp_path / "feedback" / "feedback_ipc5.xlsx")}
     _, _, now, before, change = measures["Rows quarantined (to fix)"][:5]
     assert before is not None and (now, change) == (before - 1, -1)
