@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import jinja2
 import plotly
+import polars as pl
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
@@ -35,6 +36,9 @@ TEMPLATE_NAME = "programme_report.html.j2"
 BANGKOK = ZoneInfo("Asia/Bangkok")
 # Rows of the per-year cluster table; a larger programme's full list is in the exports.
 CLUSTERS_LISTED = 500
+# Clusters of each year's ranking given a page of their own (each page is some 40 rows of HTML:
+# thousands would weigh hundreds of megabytes); every cluster's figures are in the exports.
+CLUSTER_PAGES_PER_YEAR = 150
 
 
 @dataclass(frozen=True)
@@ -94,8 +98,14 @@ def count_charts(rendered: dict[str, object]) -> int:
 
 
 def _cluster_pages(data: ReportData) -> list[dict]:
-    """One page per cluster (by its identity across years): its years, and its spend by channel and activity."""
-    years = data.clusters.sort("cluster_key", "fiscal_year").partition_by("cluster_key", as_dict=True, maintain_order=True)
+    """One page per cluster (by its identity across years) among the first CLUSTER_PAGES_PER_YEAR of
+    a year's ranking: its years, and its spend by channel and activity."""
+    paged = data.clusters.group_by("fiscal_year", maintain_order=True).head(CLUSTER_PAGES_PER_YEAR).get_column("cluster_key")
+    years = (
+        data.clusters.filter(pl.col("cluster_key").is_in(paged.implode()))
+        .sort("cluster_key", "fiscal_year")
+        .partition_by("cluster_key", as_dict=True, maintain_order=True)
+    )
     spend = data.cluster_spend.partition_by("cluster_key", as_dict=True)
     pages = []
     for (key,), rows in years.items():  # one iteration per cluster: a page each, not a row of data
@@ -113,6 +123,7 @@ def render_report(
 ) -> tuple[str, int]:
     """The report's HTML and the number of charts in it."""
     rendered_charts = _charts(data)
+    pages = _cluster_pages(data)
     html = _environment().get_template(TEMPLATE_NAME).render(
         plotly_js=Markup(get_plotlyjs()),
         plotly_version=plotly.__version__,
@@ -132,7 +143,9 @@ def render_report(
         quarantine_by_source=data.quarantine_by_source.to_dicts(),
         files=data.files.to_dicts(),
         rejected_files=data.rejected_files.to_dicts(),
-        cluster_pages=_cluster_pages(data),
+        cluster_pages=pages,
+        paged_keys={page["key"] for page in pages},
+        cluster_pages_per_year=CLUSTER_PAGES_PER_YEAR,
         changes=changes,
         filter_regions=[r for r in REGIONS if r in set(data.clusters.get_column("region_en").to_list())],
         filter_sectors=sorted(set(data.clusters.get_column("sector_en").drop_nulls().to_list())),
