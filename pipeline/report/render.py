@@ -106,7 +106,7 @@ def _cluster_pages(data: ReportData) -> list[dict]:
         .sort("cluster_key", "fiscal_year")
         .partition_by("cluster_key", as_dict=True, maintain_order=True)
     )
-    spend = data.cluster_spend.partition_by("cluster_key", as_dict=True)
+    spend = data.cluster_spend.filter(pl.col("cluster_key").is_in(paged.implode())).partition_by("cluster_key", as_dict=True)
     pages = []
     for (key,), rows in years.items():  # one iteration per cluster: a page each, not a row of data
         spent = spend.get((key,))
