@@ -302,3 +302,19 @@ def sheet_rows(path: Path, sheet: str) -> list[dict]:
         book.close()
     header, *body = rows
     return [dict(zip(header, row)) for row in body if any(value is not None for value in row)]
+
+
+class WorkbookRows:
+    """The rows of one sheet of every sender's workbook in `folder`, by the raw file and row
+    number as the office sees them; each workbook is read once."""
+
+    def __init__(self, folder: Path, sheet: str) -> None:
+        self.folder, self.sheet = folder, sheet
+        self._by_sender: dict[str, dict[tuple[str, int], dict]] = {}
+
+    def row(self, source_file: str, row_number: int) -> dict | None:
+        sender = expected_sender(source_file)
+        if sender not in self._by_sender:
+            rows = sheet_rows(self.folder / f"feedback_{sender}.xlsx", self.sheet)
+            self._by_sender[sender] = {(row["ไฟล์ File"], row["แถว Row"]): row for row in rows}
+        return self._by_sender[sender].get((Path(source_file).name, row_number))

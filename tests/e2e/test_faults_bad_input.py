@@ -40,7 +40,8 @@ import pytest
 import xlsxwriter
 
 from support import (
-    PROJECT_ROOT, SAMPLE_RAW_DIR, Materialised, expected_sender, markdown_rows, project_environment, run_refresh, sheet_rows,
+    PROJECT_ROOT, SAMPLE_RAW_DIR, Materialised, WorkbookRows, expected_sender, markdown_rows, project_environment,
+    run_refresh, sheet_rows,
 )
 from pipeline import contract, reasons
 from pipeline.feedback import QUARANTINED_SHEET, REJECTED_SHEET
@@ -600,13 +601,10 @@ def test_the_senders_workbooks_list_their_rejected_files_and_quarantined_rows(ru
         (row,) = [r for r in rows if r["ไฟล์ File"] == Path(path).name]
         label = reasons.all_reasons()[code]
         assert (row["Reason (English)"], row["เหตุผล (ไทย)"], row["What to change"]) == (label.label_en, label.label_th, label.fix_en)
-    shown: dict[str, dict] = {}
+    shown = WorkbookRows(feedback, QUARANTINED_SHEET)
     for (path, row_number), row in quarantine.items():
-        sender = expected_sender(path)
-        if sender not in shown:
-            listed = sheet_rows(feedback / f"feedback_{sender}.xlsx", QUARANTINED_SHEET)
-            shown[sender] = {(r["ไฟล์ File"], r["แถว Row"]): r for r in listed}
-        sent = shown[sender][(Path(path).name, row_number)]
+        sent = shown.row(path, row_number)
+        assert sent is not None, (path, row_number)
         assert sent["Reason (English)"].split("\n") == [reasons.label(code) for code in row["reason_codes"]]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-from support import expected_sender, sheet_rows
+from support import WorkbookRows, expected_sender, sheet_rows
 
 from pipeline import reasons
 from pipeline.feedback import QUARANTINED_SHEET, REPAIRS_SHEET, SUMMARY_SHEET, write_workbooks
@@ -37,13 +37,9 @@ def test_one_workbook_per_sender_in_a_restricted_folder(sample_warehouse, feedba
 def test_every_planted_quarantine_defect_is_on_its_senders_sheet_with_row_and_reason(feedback_dir, truth):
     planted = [d for d in truth["defects"] if d["handling"] == "quarantine"]
     assert planted
-    shown: dict[str, dict[tuple[str, int], dict]] = {}
+    shown = WorkbookRows(feedback_dir, QUARANTINED_SHEET)
     for defect in planted:
-        sender = expected_sender(defect["file"])
-        if sender not in shown:
-            rows = sheet_rows(feedback_dir / f"feedback_{sender}.xlsx", QUARANTINED_SHEET)
-            shown[sender] = {(row["ไฟล์ File"], row["แถว Row"]): row for row in rows}
-        row = shown[sender].get((Path(defect["file"]).name, defect["row"]))
+        row = shown.row(defect["file"], defect["row"])
         assert row is not None, defect
         label = reasons.all_reasons()[defect["code"]]
         assert label.label_en in row["Reason (English)"].split("\n"), (defect, row)
@@ -54,13 +50,9 @@ def test_every_planted_quarantine_defect_is_on_its_senders_sheet_with_row_and_re
 def test_every_planted_repair_is_on_its_senders_repairs_sheet(feedback_dir, truth):
     planted = [d for d in truth["defects"] if d["handling"] == "repair" and d["row_status"] == "staged"]
     assert planted
-    shown: dict[str, dict[tuple[str, int], dict]] = {}
+    shown = WorkbookRows(feedback_dir, REPAIRS_SHEET)
     for defect in planted:
-        sender = expected_sender(defect["file"])
-        if sender not in shown:
-            rows = sheet_rows(feedback_dir / f"feedback_{sender}.xlsx", REPAIRS_SHEET)
-            shown[sender] = {(row["ไฟล์ File"], row["แถว Row"]): row for row in rows}
-        row = shown[sender].get((Path(defect["file"]).name, defect["row"]))
+        row = shown.row(defect["file"], defect["row"])
         assert row is not None, defect
         assert reasons.label(defect["code"]) in row["Reason (English)"].split("\n"), (defect, row)
 
