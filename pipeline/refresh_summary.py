@@ -30,8 +30,9 @@ class SourceFigures:
 
     def top_reasons_text(self, labelled: bool = False) -> str:
         """`code 41, ...` for the terminal; with `labelled`, each reason's label and code."""
-        shown = (f"{label(code)} (`{code}`)" if labelled else code for code, _ in self.top_reasons)
-        return ", ".join(f"{reason} {rows:,}" for reason, (_, rows) in zip(shown, self.top_reasons))
+        return ", ".join(
+            f"{label(code)} (`{code}`) {rows:,}" if labelled else f"{code} {rows:,}" for code, rows in self.top_reasons
+        )
 
 
 @dataclass(frozen=True)
