@@ -51,6 +51,14 @@ _SENDER_NAMES = {
 }
 SENDERS = (*(OFFICE_FILE_CODES[office] for office in OFFICES), FINANCE)
 
+# The accepted rows the warehouse repaired, read once from staging for the counts and the sheet.
+_REPAIRED_SQL = f"""
+CREATE OR REPLACE TEMP TABLE feedback_repaired AS
+{" UNION ALL ".join(
+    f"SELECT _source_file AS source_file, _sheet AS sheet, _row_number AS row_number, _repairs AS repairs "
+    f"FROM staging.{source.name} WHERE len(_repairs) > 0" for source in SOURCES)}
+"""
+
 _FILES_SQL = """
 CREATE OR REPLACE TEMP TABLE feedback_files AS
 SELECT m.source, m.source_file, parse_filename(m.source_file) AS file_name,
@@ -60,14 +68,7 @@ SELECT m.source, m.source_file, parse_filename(m.source_file) AS file_name,
        m.status, m.reason_code, m.reason, m.duplicate_of, m.rows_read, m.rows_staged, m.rows_quarantined,
        coalesce(r.rows_repaired, 0) AS rows_repaired
 FROM audit.file_manifest m
-LEFT JOIN (
-    SELECT _source_file AS source_file, count(*) AS rows_repaired FROM (
-        SELECT _source_file, _repairs FROM staging.cluster_plans
-        UNION ALL SELECT _source_file, _repairs FROM staging.registrations
-        UNION ALL SELECT _source_file, _repairs FROM staging.spending
-        UNION ALL SELECT _source_file, _repairs FROM staging.outcomes
-    ) WHERE len(_repairs) > 0 GROUP BY ALL
-) r USING (source_file)
+LEFT JOIN (SELECT source_file, count(*) AS rows_repaired FROM feedback_repaired GROUP BY ALL) r USING (source_file)
 WHERE m.status <> 'removed'
 """
 
@@ -106,13 +107,9 @@ ORDER BY sender, file_name, shown.sheet, row_number
 """
 
 _REPAIRS_SQL = f"""
-WITH repaired AS (
-    {" UNION ALL ".join(
-        f"SELECT _source_file AS source_file, _sheet AS sheet, _row_number AS row_number, _repairs AS repairs "
-        f"FROM staging.{source.name} WHERE len(_repairs) > 0" for source in SOURCES)}
-), shown AS (
+WITH shown AS (
     SELECT f.sender, f.file_name, r.sheet, r.row_number, r.repairs
-    FROM repaired r JOIN feedback_files f USING (source_file)
+    FROM feedback_repaired r JOIN feedback_files f USING (source_file)
     QUALIFY row_number() OVER (PARTITION BY f.sender ORDER BY f.file_name, r.sheet, r.row_number) <= $shown
 ), {_LABEL_MAPS}
 SELECT sender, file_name, coalesce(sheet, '') AS sheet, row_number, {_labelled("repairs")}
@@ -188,6 +185,7 @@ def write_workbooks(connection: duckdb.DuckDBPyConnection, folder: Path, run_id:
     """One workbook per sender with files in the manifest, written atomically into `folder`,
     unless what it would show is what its workbook already shows; the figures of each written
     workbook are recorded, so the next one shows the trend. Stale workbooks are removed."""
+    connection.execute(_REPAIRED_SQL)
     connection.execute(_FILES_SQL, {"finance": FINANCE, "office_in_name": _OFFICE_IN_NAME, "headquarters": HEADQUARTERS})
     figures = connection.sql(_FIGURES_SQL).pl()
     previous = _previous_figures(connection)

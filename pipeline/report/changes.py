@@ -49,16 +49,15 @@ def _read(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, datetime | None]:
 
 
 def since_previous(warehouse_path: Path) -> Changes:
-    now_measures, now_files, _ = _read(warehouse_path)
     earlier = list_versions(warehouse_path)
-    if not earlier:
-        empty = pl.DataFrame(schema={"fiscal_year": pl.Int32})
-        return Changes(None, empty, empty)
     try:
-        before_measures, before_files, published = _read(earlier[0])
-    except duckdb.Error:
+        before_measures, before_files, published = _read(earlier[0]) if earlier else (None, None, None)
+    except duckdb.Error:  # an earlier version that cannot be read is no comparison
+        before_measures = None
+    if before_measures is None:
         empty = pl.DataFrame(schema={"fiscal_year": pl.Int32})
         return Changes(None, empty, empty)
+    now_measures, now_files, _ = _read(warehouse_path)
 
     def long(frame: pl.DataFrame, name: str) -> pl.DataFrame:
         return frame.unpivot(index="fiscal_year", variable_name="measure", value_name=name)
