@@ -100,8 +100,8 @@ def table_exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str)
     return bool(
         connection.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ? AND NOT temporary "
-            "AND database_name = current_database()",
-            [schema, table],
+            "AND database_name = coalesce(?, current_database())",
+            [schema, table, tiers.catalog_of(schema, table)],
         ).fetchall()[0][0]
     )
 
@@ -304,8 +304,8 @@ def forget_built_tables(connection: duckdb.DuckDBPyConnection) -> None:
 def database_version(connection: duckdb.DuckDBPyConnection) -> str | None:
     """The version of everything the analysts read (every table of their tier, with its
     comments, and every view of their schemas): None when a table's version is unknown."""
-    if not table_exists(connection, SCHEMA, "table_versions"):
-        return None  # not a database this pipeline built
+    if not table_exists(connection, SCHEMA, "table_versions") or not tiers.tier_attached(connection):
+        return None  # not a database this pipeline built, or its analysts' tier is missing
     tables = tiers.analyst_tables(connection)
     versions = []
     for schema, table in tables:
@@ -322,17 +322,19 @@ def database_version(connection: duckdb.DuckDBPyConnection) -> str | None:
         SELECT coalesce(md5(string_agg(described, '\n' ORDER BY described)), '') FROM (
             SELECT concat_ws('|', schema_name, table_name, comment) AS described FROM duckdb_tables()
             SEMI JOIN analysts USING (schema_name, table_name)
-            WHERE NOT temporary AND database_name = current_database()
+            WHERE NOT temporary AND database_name = ?
             UNION ALL
             SELECT concat_ws('|', schema_name, table_name, column_name, data_type, comment) FROM duckdb_columns()
             SEMI JOIN analysts USING (schema_name, table_name)
-            WHERE database_name = current_database()
+            WHERE database_name = ?
             UNION ALL
             SELECT concat_ws('|', schema, view, sql) FROM (SELECT unnest(?::STRUCT(schema VARCHAR, view VARCHAR, sql VARCHAR)[], recursive := true))
         )
         """,
         [
             [{"schema_name": schema, "table_name": table} for schema, table in tables],
+            tiers.TIER_CATALOG,
+            tiers.TIER_CATALOG,
             [{"schema": schema, "view": view, "sql": sql} for schema, view, sql in tiers.analyst_views(connection)],
         ],
     ).fetchall()[0]

@@ -109,6 +109,7 @@ def publish_to_lake(build_database, settings: Settings, run_id: str = "") -> Lak
     try:
         connection.execute(f"ATTACH {sql_literal(os.fspath(build_database))} AS build (READ_ONLY)")
         connection.execute("USE build")
+        tiers.attach_analysts_tier(connection, build_database, read_only=True)
         version = change_tracking.database_version(connection)
         if version is not None and version == _recorded_version(connection):
             return LakePublication(settings.warehouse_ducklake, committed=False, version=version, snapshot=None)
@@ -127,7 +128,7 @@ def publish_to_lake(build_database, settings: Settings, run_id: str = "") -> Lak
             if (schema, table) not in tables and (schema, table) != PUBLICATION_TABLE:
                 connection.execute(f"DROP TABLE {LAKE}.{schema}.{table}")
         for schema, table in tables:
-            connection.execute(f"CREATE OR REPLACE TABLE {LAKE}.{schema}.{table} AS FROM build.{schema}.{table}")
+            connection.execute(f"CREATE OR REPLACE TABLE {LAKE}.{schema}.{table} AS FROM {tiers.TIER_CATALOG}.{schema}.{table}")
         if views:
             connection.execute(f"USE {LAKE}")  # a view's statement names its tables unqualified
             for _schema, _view, statement in views:

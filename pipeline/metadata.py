@@ -9,6 +9,7 @@ import dagster as dg
 import duckdb
 
 from pipeline.catalog import apply_comments
+from pipeline.tiers import catalog_of
 
 PREVIEW_ROWS = 5
 # The landing's tables of files (rejected, duplicates): the raw file, and why it was rejected.
@@ -19,7 +20,7 @@ _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 
 def column_schema(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> dg.TableSchema:
     """Comments the table from the catalog, then gives its columns with their descriptions."""
-    apply_comments(connection, schema, table)
+    apply_comments(connection, schema, table, database=catalog_of(schema, table))
     columns = connection.execute(
         """
         SELECT column_name, data_type, coalesce(comment, '')

@@ -1,10 +1,12 @@
 """Atomic publication of the analysts' tier of the build database as their warehouse, and rollback.
 
-The publish writes a fresh DuckDB file beside the warehouse holding only the analysts' tables
-(pipeline/tiers.py: core, marts and audit without the build tier), their comments and views,
-and `audit.publication` (what was published, when, by which DuckDB, in which storage format),
-in the storage format of ANALYST_STORAGE_VERSION so that every client from that release on
-opens it. Its cost follows the analysts' tables, not the raw data the build also holds.
+The build writes the analysts' tables into their own file, the analysts' tier (pipeline/tiers.py:
+core, marts and audit without the build tier, with their comments, in the storage format of
+ANALYST_STORAGE_VERSION so that every client from that release on opens it). The publish
+checkpoints that file and copies it beside the warehouse, adding `audit.publication` (what was
+published, when, by which DuckDB, in which storage format): its cost is a copy of the analysts'
+tables, never of the raw data the build also holds. A tier file that is more than half free
+space is not copied: its tables are written into a fresh file instead.
 
 The analysts' file is only ever replaced by `os.replace` of that complete, checkpointed file
 in the same folder, so a reader sees the old file or the new one, never a mixture; a reader
@@ -24,20 +26,17 @@ import argparse
 import os
 import shutil
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
-from pipeline import change_tracking, sql_models, tiers
+from pipeline import change_tracking, tiers
 from pipeline.catalog import apply_comments, sql_literal
 from pipeline.config import DEFAULT_DUCKDB_MEMORY_LIMIT, Settings
 from pipeline.processes import process_running
 
-# The oldest DuckDB release whose storage format the analysts' file is written in: DuckDB 1.4
-# and every later client (the CLI, DBeaver's driver, MotherDuck) read it (docs/duckdb-version.md).
-ANALYST_STORAGE_VERSION = "v1.4.0"
 PUBLICATION_TABLE = ("audit", "publication")
 
 
@@ -135,7 +134,7 @@ class Publication:
     path: Path
     copied: bool  # False: the warehouse already held this build
     version: str | None  # change_tracking.database_version of the build (None: unknown)
-    tables: dict[str, str] = field(default_factory=dict)  # how each table got there: kept, appended, written
+    how: str | None = None  # COPIED (the built tier's file) or WRITTEN (its tables afresh); None: not written
 
 
 def recorded_version(warehouse_path: Path) -> str | None:
@@ -162,146 +161,90 @@ def _attach(connection: duckdb.DuckDBPyConnection, path: Path, alias: str, optio
     connection.execute(f"ATTACH {sql_literal(os.fspath(path))} AS {alias}" + (f" ({options})" if options else ""))
 
 
-# A kept file with more free space than this (left by tables written again in place) is
-# written afresh instead, so the analysts' file does not grow without bound.
+# A tier file with more free space than this (left by tables the build wrote again in place) is
+# not copied: its tables are written into a fresh file, so the analysts' file stays compact.
 MAX_FREE_SHARE = 0.5
+COPIED, WRITTEN = "copied", "written"
 
 
 @dataclass(frozen=True)
-class PreviousFile:
-    """The analysts' file being replaced, as a starting point: the versions of its tables."""
+class BuiltTier:
+    """The analysts' tier as the build left it, checkpointed (no write-ahead log beside it)."""
 
     path: Path
+    version: str | None  # change_tracking.database_version (None: unknown)
     table_versions: dict[str, str]
+    copyable: bool  # in ANALYST_STORAGE_VERSION's format and mostly live data
 
 
-def reusable_previous(warehouse_path: Path) -> PreviousFile | None:
-    """The current analysts' file when the next one can start as its copy: it records its
-    tables' versions, is in ANALYST_STORAGE_VERSION's format and is mostly live data."""
-    if not warehouse_path.is_file():
-        return None
+def built_tier(build_database: Path, memory_limit: str) -> BuiltTier:
+    """Checkpoint the analysts' tier of the build and read its version; refuse a tier that holds
+    a table the catalog keeps from analysts (it and its freed blocks would reach their file)."""
+    connection = tiers.connect_build(build_database, read_only=False, config={"memory_limit": memory_limit})
     try:
-        connection = duckdb.connect(os.fspath(warehouse_path), read_only=True)
-    except duckdb.Error:
-        return None
-    try:
-        row = connection.execute(
-            "SELECT storage_version, map_keys(table_versions), map_values(table_versions) "
-            "FROM audit.publication ORDER BY published_at DESC LIMIT 1"
-        ).fetchone()
-        ((free_blocks, total_blocks),) = connection.execute(
-            "SELECT free_blocks, total_blocks FROM pragma_database_size() WHERE database_name = current_database()"
+        restricted = tiers.build_tier_tables(connection)
+        if restricted:
+            names = ", ".join(f"{schema}.{table}" for schema, table in restricted)
+            raise PublishError(f"the analysts' tier {tiers.tier_file(build_database)} holds restricted tables ({names}); not published")
+        version = change_tracking.database_version(connection)
+        versions = {
+            f"{schema}.{table}": change_tracking.table_version(connection, schema, table)
+            for schema, table in tiers.analyst_tables(connection)
+        }
+        connection.execute(f"CHECKPOINT {tiers.TIER_CATALOG}")
+        ((free_blocks, total_blocks, tags),) = connection.execute(
+            "SELECT free_blocks, total_blocks, (SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = ?) "
+            "FROM pragma_database_size() WHERE database_name = ?",
+            [tiers.TIER_CATALOG, tiers.TIER_CATALOG],
         ).fetchall()
-    except duckdb.Error:
-        return None  # written before table versions were recorded: start afresh
     finally:
         connection.close()
-    if row is None or row[0] != ANALYST_STORAGE_VERSION or row[1] is None:
-        return None
-    if total_blocks and free_blocks / total_blocks > MAX_FREE_SHARE:
-        return None
-    return PreviousFile(warehouse_path, dict(zip(row[1], row[2], strict=True)))
+    compact = not total_blocks or free_blocks / total_blocks <= MAX_FREE_SHARE
+    return BuiltTier(
+        tiers.tier_file(build_database), version,
+        {name: table_version for name, table_version in versions.items() if table_version is not None},
+        copyable=compact and tags == f"{tiers.ANALYST_STORAGE_VERSION}+",
+    )
 
 
-def _incremental_columns() -> dict[str, str]:
-    """Analysts' tables that only ever grow by new files' rows, and the column naming a row's file."""
-    return {
-        f"{model.schema}.{model.table}": model.incremental[1]
-        for model in sql_models.discover_models(tiers.ANALYST_SCHEMAS)
-        if model.incremental
-    }
+def _write_tables(connection: duckdb.DuckDBPyConnection, tier: Path) -> None:
+    """Every analysts' table and view of `tier` written into the attached, empty `analysts`."""
+    _attach(connection, tier, "tier", "READ_ONLY")
+    tables = tiers.analyst_tables(connection, "tier")
+    for schema in tiers.ANALYST_SCHEMAS:
+        connection.execute(f"CREATE SCHEMA IF NOT EXISTS analysts.{schema}")
+    for schema, table in tables:
+        connection.execute(f"CREATE TABLE analysts.{schema}.{table} AS FROM tier.{schema}.{table}")
+        apply_comments(connection, schema, table, database="analysts")
+    views = tiers.analyst_views(connection, "tier")
+    if views:
+        connection.execute("USE analysts")  # a view's statement names its tables unqualified
+        for _schema, _view, statement in views:
+            connection.execute(statement)
+        connection.execute("USE memory")
+    connection.execute("DETACH tier")
 
 
-def _only_grown(connection: duckdb.DuckDBPyConnection, names: list[str], recorded: dict[str, str]) -> dict[str, list[str]]:
-    """Of the tables `names`, those the build only extended by new files since the version
-    `recorded` for them: name -> the files whose rows to add."""
-    grown = {}
-    for name in names:  # the few incremental tables, not data
-        schema, table = name.split(".")
-        extension = change_tracking.extension(connection, (schema, table))
-        if extension is not None and recorded.get(name) == extension[0]:
-            grown[name] = extension[1]
-    return grown
-
-
-def write_analysts_file(
-    build_database: Path, target: Path, version: str | None, run_id: str, memory_limit: str,
-    previous: PreviousFile | None = None,
-) -> dict[str, str]:
-    """Write the analysts' tier of `build_database` into the new file `target`, checkpointed.
-    Returns how each table got there: `kept`, `appended` or `written`.
-
-    Its cost follows what changed: starting from a copy of `previous` (the file it replaces), a
-    table of the same version is kept as it is, a table the build only extended by new files
-    since gets just their rows, and only the others are written. A failure to write the file
-    (disk full, read-only folder) is an OSError naming it."""
+def write_analysts_file(tier: BuiltTier, target: Path, run_id: str, memory_limit: str) -> str:
+    """The analysts' file `target`, checkpointed: a copy of the built tier (COPIED), or when that
+    is not compact its tables written afresh (WRITTEN), with `audit.publication` recording it.
+    A failure to write the file (disk full, read-only folder) is an OSError naming it."""
     connection = duckdb.connect(config={"memory_limit": memory_limit})
-    how: dict[str, str] = {}
     try:
-        _attach(connection, build_database, "build", "READ_ONLY")
-        connection.execute("USE build")
-        tables = tiers.analyst_tables(connection)
-        views = tiers.analyst_views(connection)
-        versions = {f"{schema}.{table}": change_tracking.table_version(connection, schema, table) for schema, table in tables}
-        recorded = previous.table_versions if previous is not None else {}
-        incremental = _incremental_columns()
-        unchanged = {name for name, table_version in versions.items() if table_version is not None and recorded.get(name) == table_version}
-        extended = _only_grown(connection, [name for name in incremental if name in versions], recorded)
-        if unchanged or extended:
-            # A copy keeps the storage format it was written in (reusable_previous checked it).
-            _copy_durably(previous.path, target)
+        if tier.copyable:
+            _copy_durably(tier.path, target)
             _attach(connection, target, "analysts", "")
         else:
-            _attach(connection, target, "analysts", f"STORAGE_VERSION {sql_literal(ANALYST_STORAGE_VERSION)}")
-        for schema in tiers.ANALYST_SCHEMAS:
-            connection.execute(f"CREATE SCHEMA IF NOT EXISTS analysts.{schema}")
-        # What the copy holds that is made again below (views, the publication) or is gone.
-        for schema, view in connection.execute(
-            "SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = 'analysts' AND NOT internal"
-        ).fetchall():
-            connection.execute(f"DROP VIEW analysts.{schema}.{view}")
-        for schema, table in connection.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'analysts'"
-        ).fetchall():
-            if (schema, table) not in tables:
-                connection.execute(f"DROP TABLE analysts.{schema}.{table}")
-        for schema, table in tables:
-            name = f"{schema}.{table}"
-            if name in unchanged:
-                how[name] = "kept"
-                continue
-            if name in extended:
-                # The column name comes from the model's own SQL file (checked as an identifier).
-                connection.execute(
-                    f"INSERT INTO analysts.{name} BY NAME SELECT * FROM build.{name} "
-                    f"WHERE {incremental[name]} IN (SELECT unnest(?::VARCHAR[]))",
-                    [extended[name]],
-                )
-                published, built = connection.execute(
-                    f"SELECT (SELECT count(*) FROM analysts.{name}), (SELECT count(*) FROM build.{name})"
-                ).fetchone()
-                if published == built:
-                    how[name] = "appended"
-                    continue
-            connection.execute(f"CREATE OR REPLACE TABLE analysts.{name} AS FROM build.{name}")
-            how[name] = "written"
-        if views:
-            connection.execute("USE analysts")  # a view's statement names its tables unqualified
-            for _schema, _view, statement in views:
-                connection.execute(statement)
-            connection.execute("USE build")
-        known_versions = {name: table_version for name, table_version in versions.items() if table_version is not None}
+            _attach(connection, target, "analysts", f"STORAGE_VERSION {sql_literal(tiers.ANALYST_STORAGE_VERSION)}")
+            _write_tables(connection, tier.path)
         schema, table = PUBLICATION_TABLE
         connection.execute(
             f"CREATE OR REPLACE TABLE analysts.{schema}.{table} AS SELECT ?::VARCHAR AS database_version, "
             "?::VARCHAR AS run_id, now() AS published_at, ?::VARCHAR AS duckdb_version, ?::VARCHAR AS storage_version, "
             "map(?::VARCHAR[], ?::VARCHAR[]) AS table_versions",
-            [version, run_id, duckdb.__version__, ANALYST_STORAGE_VERSION, list(known_versions), list(known_versions.values())],
+            [tier.version, run_id, duckdb.__version__, tiers.ANALYST_STORAGE_VERSION, list(tier.table_versions), list(tier.table_versions.values())],
         )
-        for schema, table in [*tables, PUBLICATION_TABLE]:
-            apply_comments(connection, schema, table, database="analysts")
-        connection.execute("USE memory")
-        connection.execute("DETACH build")
+        apply_comments(connection, schema, table, database="analysts")
         # Everything into the file itself (no write-ahead log beside it), durable before the swap.
         connection.execute("CHECKPOINT analysts")
         connection.execute("DETACH analysts")
@@ -311,38 +254,32 @@ def write_analysts_file(
         connection.close()
     with open(target, "rb+") as handle:
         os.fsync(handle.fileno())
-    return how
+    return COPIED if tier.copyable else WRITTEN
 
 
 def publish(
     build_database: Path, warehouse_path: Path, kept_versions: int, run_id: str = "", memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
 ) -> Publication:
-    """Write the analysts' tier of the build database into a fresh file and make it the
-    analysts' warehouse, unless the warehouse already holds tables of the same version."""
+    """Make the analysts' tier of the build the analysts' warehouse, unless the warehouse
+    already holds tables of the same version."""
     if not build_database.exists():
         raise PublishError(f"build database {build_database} does not exist; nothing to publish")
-    connection = duckdb.connect(os.fspath(build_database), read_only=True)
-    try:
-        version = change_tracking.database_version(connection)
-    finally:
-        connection.close()
-    if version is not None and version == recorded_version(warehouse_path):
+    tier = built_tier(build_database, memory_limit)
+    if tier.version is not None and tier.version == recorded_version(warehouse_path):
         remove_stale_partials(warehouse_path)
-        return Publication(warehouse_path, copied=False, version=version)
+        return Publication(warehouse_path, copied=False, version=tier.version)
     warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_partials(warehouse_path)
     candidate = _candidate_path(warehouse_path)
     try:
-        tables = write_analysts_file(
-            build_database, candidate, version, run_id, memory_limit, reusable_previous(warehouse_path)
-        )
+        how = write_analysts_file(tier, candidate, run_id, memory_limit)
         _verify_readable(candidate)
         _swap_in(candidate, warehouse_path, kept_versions)
     except BaseException:
         for path in (candidate, candidate.with_name(candidate.name + ".wal")):
             path.unlink(missing_ok=True)
         raise
-    return Publication(warehouse_path, copied=True, version=version, tables=tables)
+    return Publication(warehouse_path, copied=True, version=tier.version, how=how)
 
 
 def rollback(warehouse_path: Path) -> Path:

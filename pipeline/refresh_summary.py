@@ -6,12 +6,12 @@ summary in the UI (pipeline/defs/publish.py) show the same figures from here.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from pipeline import tiers
 from pipeline.contract import SOURCES
 from pipeline.reasons import label
 
@@ -97,7 +97,7 @@ def figures_of(connection: duckdb.DuckDBPyConnection) -> Figures:
 def figures(build_database: Path) -> Figures:
     if not build_database.exists():
         return Figures()
-    connection = duckdb.connect(os.fspath(build_database), read_only=True)
+    connection = tiers.connect_build(build_database)
     try:
         return figures_of(connection)
     finally:

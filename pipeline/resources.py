@@ -15,6 +15,7 @@ import duckdb
 from pipeline.config import Settings
 from pipeline.pii import set_hash_key
 from pipeline.sql_functions import define_macros
+from pipeline.tiers import attach_analysts_tier
 
 # How long a step waits for another process's hold on the build database. The duckdb_build pool
 # normally keeps writers apart; this covers the moment it cannot, e.g. two runs that start
@@ -50,9 +51,10 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextmanager
     def build_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-write connection to the build database, closed when the step ends.
+        """A read-write connection to the build database with the analysts' tier attached
+        (pipeline/tiers.py), closed when the step ends.
 
-        Steps never hold the file between them, so the publish step can checkpoint and copy it.
+        Steps never hold the files between them, so the publish step can checkpoint and copy the tier.
         """
         settings = self.settings()
         database = settings.build_database
@@ -60,6 +62,7 @@ class WarehouseResource(dg.ConfigurableResource):
         database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         connection = _connect_when_free(database, {"memory_limit": settings.duckdb_memory_limit})
         try:
+            attach_analysts_tier(connection, database, read_only=False)
             set_hash_key(connection, settings.pii_key_file)
             define_macros(connection)
             yield connection

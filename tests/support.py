@@ -18,6 +18,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from pipeline import tiers
 from pipeline.contract import SOURCES
 from pipeline.metadata import markdown_rows  # noqa: F401  (the tests read UI tables with it)
 from pipeline.defs.jobs import REFRESH_JOB
@@ -130,8 +131,13 @@ class Materialised:
         return query_read_only(self.warehouse_path, sql, params)
 
     def query_build(self, sql: str, params: list | None = None) -> list[tuple]:
-        """Rows from the build database (landing, staging, build state: the restricted tier)."""
-        return query_read_only(self.build_database, sql, params)
+        """Rows from the build database (landing, staging, build state: the restricted tier),
+        with the analysts' tier as the build writes it attached, as the pipeline's steps see them."""
+        connection = tiers.connect_build(self.build_database)
+        try:
+            return connection.execute(sql, params or []).fetchall()
+        finally:
+            connection.close()
 
     def frame(self, sql: str, params: list | None = None):
         connection = duckdb.connect(os.fspath(self.warehouse_path), read_only=True)
@@ -152,7 +158,7 @@ def warehouse_state(path: Path) -> dict:
     """What must equal a clean refresh: table checksums, row counts, quarantine and manifest,
     from the warehouse at `path` and the build database of the same work folder."""
     # The layout of project_environment: <work>/warehouse/<file>, <work>/build/<file>.
-    build = duckdb.connect(os.fspath(path.parent.parent / "build" / "cluster_programme.build.duckdb"), read_only=True)
+    build = tiers.connect_build(path.parent.parent / "build" / "cluster_programme.build.duckdb")
     try:
         state = {}
         for source in SOURCE_NAMES:

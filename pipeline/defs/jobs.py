@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import dagster as dg
 import duckdb
 
-from pipeline import change_tracking, raw_changes
+from pipeline import change_tracking, raw_changes, tiers
 from pipeline.alerts import PUBLISHED_ASSET
 from pipeline.contract import SOURCES
 from pipeline.publish import recorded_version
@@ -106,7 +106,7 @@ def nightly_refresh(context: dg.ScheduleEvaluationContext, warehouse: WarehouseR
 
 def warehouse_holds_build(settings) -> bool:
     """Whether the published warehouse records the version of the current build's analysts' tier."""
-    connection = duckdb.connect(str(settings.build_database), read_only=True)
+    connection = tiers.connect_build(settings.build_database)
     try:
         version = change_tracking.database_version(connection)
     finally:

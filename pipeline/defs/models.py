@@ -9,7 +9,7 @@ import sys
 
 import dagster as dg
 
-from pipeline import change_tracking, pii, sql_functions, steps
+from pipeline import change_tracking, pii, sql_functions, steps, tiers
 from pipeline.catalog import table_description
 from pipeline.metadata import table_metadata
 from pipeline.resources import WarehouseResource
@@ -18,6 +18,8 @@ from pipeline.sql_models import SqlModel, discover_models
 
 def model_asset(model: SqlModel) -> dg.AssetsDefinition:
     output = [(model.schema, model.table)]
+    # An analysts' table is created in the tier's catalog (pipeline/tiers.py).
+    target = tiers.qualified(model.schema, model.table)
     code = change_tracking.digest("model", model.sql, change_tracking.source_code(pii, sql_functions, sys.modules[__name__]))
 
     @steps.asset(
@@ -28,7 +30,8 @@ def model_asset(model: SqlModel) -> dg.AssetsDefinition:
     def _materialise(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         # Schema and table come from the file's own path in sql/, never from data.
         with warehouse.build_connection() as connection:
-            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {model.schema}")
+            if tiers.catalog_of(model.schema, model.table) is None:
+                connection.execute(f"CREATE SCHEMA IF NOT EXISTS {model.schema}")
             # The same SQL over tables of the same versions: the table is what a rebuild gives.
             with change_tracking.build(
                 connection, output, code, model.references, context.run_id,
@@ -37,13 +40,13 @@ def model_asset(model: SqlModel) -> dg.AssetsDefinition:
                 if build.new_files:
                     # The column name comes from the model's own SQL file (checked as an identifier).
                     connection.execute(
-                        f"INSERT INTO {model.schema}.{model.table} BY NAME SELECT * FROM ({model.select}) "
+                        f"INSERT INTO {target} BY NAME SELECT * FROM ({model.select}) "
                         f"WHERE {model.incremental[1]} IN (SELECT unnest(?::VARCHAR[]))",
                         [build.new_files],
                     )
                     build.appended()
                 elif build.rebuilt:
-                    connection.execute(f"CREATE OR REPLACE TABLE {model.schema}.{model.table} AS {model.select}")
+                    connection.execute(f"CREATE OR REPLACE TABLE {target} AS {model.select}")
             metadata = table_metadata(connection, model.schema, model.table)
         return dg.MaterializeResult(metadata={**metadata, "rebuilt": build.rebuilt, "build_mode": build.mode})
 

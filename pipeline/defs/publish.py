@@ -6,10 +6,10 @@ import dagster as dg
 from pipeline import refresh_summary, steps
 from pipeline.defs.reference import REFERENCE_TABLES
 from pipeline.lake import publish_to_lake
-from pipeline.publish import ANALYST_STORAGE_VERSION, list_versions, publish
+from pipeline.publish import list_versions, publish
 from pipeline.resources import WarehouseResource
 from pipeline.sql_models import discover_models
-from pipeline.tiers import ANALYST_SCHEMAS
+from pipeline.tiers import ANALYST_SCHEMAS, ANALYST_STORAGE_VERSION
 
 # Publishing waits for every table of the analysts' schemas, and so for every blocking check upstream.
 PUBLISHED_TABLES = [dg.AssetKey([m.schema, m.table]) for m in discover_models(ANALYST_SCHEMAS)] + [
@@ -20,9 +20,9 @@ PUBLISHED_TABLES = [dg.AssetKey([m.schema, m.table]) for m in discover_models(AN
 @steps.asset(
     key=["warehouse", "published"],
     deps=PUBLISHED_TABLES,
-    description="The analysts' DuckDB file (WAREHOUSE_PATH): the analysts' tier of the build database "
-    "(core, marts, audit; no personal data) written into a fresh file in the storage format of DuckDB "
-    f"{ANALYST_STORAGE_VERSION} and swapped in atomically once everything upstream and its blocking checks "
+    description="The analysts' DuckDB file (WAREHOUSE_PATH): a copy of the analysts' tier the build writes "
+    "(core, marts, audit; no personal data; in the storage format of DuckDB "
+    f"{ANALYST_STORAGE_VERSION}), swapped in atomically once everything upstream and its blocking checks "
     "have passed; left as it is when it already holds tables of the same versions.",
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -53,8 +53,8 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             "copied": publication.copied,
             "storage_version": ANALYST_STORAGE_VERSION,
             "database_version": publication.version or "unknown",
-            # Per table: kept from the file it replaced, appended (only new files' rows), or written.
-            "tables": dg.MetadataValue.json(publication.tables),
+            # copied: the built tier's file; written: its tables afresh (the tier was mostly free space).
+            "written_as": publication.how or "not written",
             **lake_metadata,
         }
     )

@@ -5,7 +5,7 @@ codes with their labels and fix hints (pipeline/reasons.yml), so SQL can label a
 import dagster as dg
 import polars as pl
 
-from pipeline import contract, reasons, steps
+from pipeline import contract, reasons, steps, tiers
 from pipeline.config import REFERENCE_DIR
 from pipeline.metadata import table_metadata
 from pipeline.resources import WarehouseResource
@@ -53,9 +53,8 @@ def reference_asset(table: str, description: str, build) -> dg.AssetsDefinition:
     @steps.asset(key=["core", table], description=description)
     def _reference(warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.build_connection() as connection:
-            connection.execute("CREATE SCHEMA IF NOT EXISTS core")
             connection.register("reference_rows", build())
-            connection.execute(f"CREATE OR REPLACE TABLE core.{table} AS SELECT * FROM reference_rows")
+            connection.execute(f"CREATE OR REPLACE TABLE {tiers.qualified('core', table)} AS SELECT * FROM reference_rows")
             connection.unregister("reference_rows")
             metadata = table_metadata(connection, "core", table)
         return dg.MaterializeResult(metadata=metadata)

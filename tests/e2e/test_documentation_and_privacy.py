@@ -9,6 +9,7 @@ import re
 import duckdb
 import pytest
 
+from pipeline import tiers
 from pipeline.catalog import (
     ANALYSTS_TIER,
     BUILD_ONLY_SCHEMAS,
@@ -56,7 +57,7 @@ def test_every_table_and_column_carries_a_comment(analyst):
 
 def test_every_table_and_column_of_the_build_database_is_described(sample_warehouse):
     """Landing, staging and the build state included: what a data engineer opens is described too."""
-    build = duckdb.connect(os.fspath(sample_warehouse.build_database), read_only=True)
+    build = tiers.connect_build(sample_warehouse.build_database)
     try:
         tables = _all_tables(build)
         columns = build.execute(
@@ -78,7 +79,7 @@ def test_an_undescribed_column_is_found():
 
 def test_the_catalog_describes_only_tables_that_exist_in_their_tier(analyst, sample_warehouse):
     assert set(documented_tables(ANALYSTS_TIER)) <= _tables(analyst)
-    build = duckdb.connect(os.fspath(sample_warehouse.build_database), read_only=True)
+    build = tiers.connect_build(sample_warehouse.build_database)
     try:
         assert set(documented_tables(BUILD_TIER)) <= _tables(build)
     finally:
@@ -97,7 +98,7 @@ def test_the_analysts_file_holds_only_their_tier(analyst, sample_warehouse):
     assert set(documented_tables(BUILD_TIER)) & published == set()
     assert {"audit.quarantine", "audit.file_manifest", "audit.publication", "marts.fiscal_year_rollup"} <= published
     # The build database keeps everything, the restricted tier included.
-    build = duckdb.connect(os.fspath(sample_warehouse.build_database), read_only=True)
+    build = tiers.connect_build(sample_warehouse.build_database)
     try:
         in_build = _tables(build)
     finally:
@@ -146,7 +147,7 @@ def test_no_personal_value_of_the_sample_is_in_any_text_of_the_analysts_file(ana
     assert len(personal) > 1000 and not truth["personal_values_truncated"]
     assert _rows_holding(analyst, _all_tables(analyst), personal) == {}
     # The same search does find them where they belong: the restricted build database.
-    build = duckdb.connect(os.fspath(sample_warehouse.build_database), read_only=True)
+    build = tiers.connect_build(sample_warehouse.build_database)
     try:
         in_build = _rows_holding(
             build, [("landing", "registrations"), ("staging", "spending"), ("audit", "quarantine_registrations")], personal
@@ -159,7 +160,7 @@ def test_no_personal_value_of_the_sample_is_in_any_text_of_the_analysts_file(ana
 def test_quarantined_rows_keep_their_shared_values_and_only_the_shape_of_personal_ones(analyst, sample_warehouse):
     sql = "SELECT source_file, row_number, raw_values FROM {} WHERE source = 'registrations'"
     published = {(f, r): json.loads(v) for f, r, v in analyst.execute(sql.format("audit.quarantine")).fetchall()}
-    build = duckdb.connect(os.fspath(sample_warehouse.build_database), read_only=True)
+    build = tiers.connect_build(sample_warehouse.build_database)
     try:
         as_read = {(f, r): json.loads(v) for f, r, v in build.execute(sql.format("audit.quarantine_registrations")).fetchall()}
     finally:
@@ -181,7 +182,7 @@ def test_quarantined_rows_keep_their_shared_values_and_only_the_shape_of_persona
 
 
 def test_no_personal_data_in_core_or_marts(analyst, sample_warehouse):
-    build = duckdb.connect(os.fspath(sample_warehouse.build_database), read_only=True)
+    build = tiers.connect_build(sample_warehouse.build_database)
     try:
         personal_values = [
             value

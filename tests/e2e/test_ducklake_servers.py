@@ -13,6 +13,7 @@ import sys
 import textwrap
 from dataclasses import replace
 
+from pipeline import tiers
 import duckdb
 import pytest
 
@@ -111,7 +112,7 @@ def test_a_publish_killed_mid_transaction_leaves_the_previous_snapshot_current(l
     # A build the lake does not hold yet: its version forgotten, so the publish writes everything.
     build = work / "build-copy.duckdb"
     shutil.copyfile(settings.build_database, build)
-    connection = duckdb.connect(os.fspath(build))
+    connection = tiers.connect_build(build, read_only=False)
     connection.execute("DELETE FROM tracking.table_versions")
     connection.close()
     env = {**os.environ, "WAREHOUSE_DUCKLAKE": settings.warehouse_ducklake, "WAREHOUSE_DATA_PATH": settings.warehouse_data_path}

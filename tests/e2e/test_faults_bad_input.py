@@ -34,6 +34,7 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline import tiers
 import duckdb
 import polars as pl
 import pytest
@@ -765,7 +766,7 @@ def test_a_source_whose_only_files_are_rejected_or_absent_is_never_published_emp
     # Outcomes depend on registrations, so their step is not reached once registrations block.
     assert {asset for asset, _ in failed} == {"staging/registrations", "staging/spending"}
     assert not paths["WAREHOUSE_PATH"].exists()
-    build = duckdb.connect(str(paths["BUILD_DIR"] / "cluster_programme.build.duckdb"), read_only=True)
+    build = tiers.connect_build(paths["BUILD_DIR"] / "cluster_programme.build.duckdb")
     try:
         rejected = dict(
             build.execute(

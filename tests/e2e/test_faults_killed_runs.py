@@ -26,6 +26,7 @@ import threading
 import time
 from pathlib import Path
 
+from pipeline import tiers
 import duckdb
 import pytest
 
@@ -146,7 +147,7 @@ class Refreshes:
         assert not list(self.warehouse.parent.glob(".*.partial")), "a partial copy was left beside the warehouse"
 
     def landed_spending_files(self) -> set[str]:
-        connection = duckdb.connect(os.fspath(self.work / "build" / "cluster_programme.build.duckdb"), read_only=True)
+        connection = tiers.connect_build(self.work / "build" / "cluster_programme.build.duckdb")
         try:
             rows = connection.execute("SELECT source_file FROM landing.spending_files WHERE status = 'loaded'").fetchall()
             return {path for (path,) in rows}

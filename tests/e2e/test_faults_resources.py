@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pipeline import tiers
 import duckdb
 import pytest
 
@@ -177,7 +178,7 @@ def _rebuilt_build(published, tmp_path):
     publish (the build of the placed warehouse itself would be left as it is)."""
     build = tmp_path / "build.duckdb"
     shutil.copyfile(published.sample.build_database, build)
-    connection = duckdb.connect(os.fspath(build))
+    connection = tiers.connect_build(build, read_only=False)
     try:
         connection.execute(
             "UPDATE tracking.table_versions SET version = 'rebuilt' WHERE table_name = 'marts.fiscal_year_rollup'"

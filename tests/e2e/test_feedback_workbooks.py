@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 from support import WorkbookRows, expected_sender, sheet_rows
 
+from pipeline import tiers
 from pipeline import reasons
 from pipeline.feedback import QUARANTINED_SHEET, REPAIRS_SHEET, SUMMARY_SHEET, write_workbooks
 
@@ -96,7 +97,7 @@ def _summary_measures(path: Path) -> list[tuple]:
 def test_a_later_refresh_shows_the_trend_against_the_previous_one(sample_warehouse, tmp_path):
     build = tmp_path / "build.duckdb"
     shutil.copyfile(sample_warehouse.build_database, build)
-    connection = duckdb.connect(os.fspath(build))
+    connection = tiers.connect_build(build, read_only=False)
     try:
         first = write_workbooks(connection, tmp_path / "feedback", "first-run")
         assert all(w.rewritten for w in first)  # none in this folder yet

@@ -8,6 +8,7 @@ own path has spaces, parentheses and Thai letters.
 import os
 import shutil
 
+from pipeline import tiers
 import duckdb
 import polars as pl
 import pytest
@@ -136,7 +137,7 @@ def test_a_refresh_is_never_stuck_on_a_corrupted_state_record(tmp_path, corrupti
     shutil.copytree(SAMPLE_RAW_DIR, raw)
     work = tmp_path / "work"
     assert _refresh(raw, work).result.success
-    connection = duckdb.connect(os.fspath(work / "build" / "cluster_programme.build.duckdb"))
+    connection = tiers.connect_build(work / "build" / "cluster_programme.build.duckdb", read_only=False)
     try:
         connection.execute(corruption)
     finally:

@@ -5,6 +5,7 @@ the whole table; a table staged afresh is checked on a proof sample for the rule
 applied, and GX and the split's SQL find the same rows breaking each of those rules (the proof
 of the translation that lets the refresh check only a sample)."""
 
+from pipeline import tiers
 import duckdb
 import pytest
 
@@ -124,7 +125,7 @@ def test_a_table_whose_rows_all_fit_the_proof_gets_the_outcomes_of_the_whole_tab
 @pytest.mark.parametrize("source", ["spending", "registrations"])
 def test_a_proof_sample_checks_part_of_every_file_and_the_table_rules_all_rows(sample_warehouse, source):
     suite = load_suite(source)
-    connection = duckdb.connect(str(sample_warehouse.build_database), read_only=True)
+    connection = tiers.connect_build(sample_warehouse.build_database)
     try:
         rows, files = connection.execute(f"SELECT count(*), count(DISTINCT _source_file) FROM staging.{source}").fetchone()
         (sampled_files,) = connection.execute(
@@ -151,7 +152,7 @@ def test_gx_and_the_splits_sql_find_the_same_rows_breaking_each_rule(sample_ware
     included), before the split, GX and the SQL the split applies count the same rows
     breaking each row-level rule, and every staged row passes all of them."""
     suite = load_suite(source)
-    connection = duckdb.connect(str(sample_warehouse.build_database), read_only=True)
+    connection = tiers.connect_build(sample_warehouse.build_database)
     try:
         set_hash_key(connection, tmp_path / "pii_hash.key")
         define_macros(connection)

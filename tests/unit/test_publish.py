@@ -7,14 +7,17 @@ import os
 import duckdb
 import pytest
 
-from pipeline import change_tracking
-from pipeline.publish import PublishError, list_versions, publish, rollback
+from pipeline import change_tracking, tiers
+from pipeline.publish import COPIED, WRITTEN, PublishError, list_versions, publish, rollback
+
+
+ROLLUP = tiers.qualified("marts", "fiscal_year_rollup")
 
 
 def _build(path, value: int) -> None:
-    connection = duckdb.connect(os.fspath(path))
-    connection.execute("CREATE SCHEMA IF NOT EXISTS marts")
-    connection.execute("CREATE OR REPLACE TABLE marts.fiscal_year_rollup AS SELECT 2564 AS fiscal_year, ?::INT AS v", [value])
+    """A build whose analysts' tier holds a rollup holding `value`, written as the steps write it."""
+    connection = tiers.connect_build(path, read_only=False)
+    connection.execute(f"CREATE OR REPLACE TABLE {ROLLUP} AS SELECT 2564 AS fiscal_year, ?::INT AS v", [value])
     connection.close()
 
 
@@ -92,13 +95,10 @@ def test_publishing_nothing_is_a_clear_error(tmp_path):
 def _build_version(path, value: int, version: str) -> None:
     """A build whose rollup, holding `value`, is recorded at a version of its own (the code
     `version`), as the refresh records it."""
-    connection = duckdb.connect(os.fspath(path))
+    connection = tiers.connect_build(path, read_only=False)
     try:
         with change_tracking.build(connection, [("marts", "fiscal_year_rollup")], version, [], f"run-{version}"):
-            connection.execute("CREATE SCHEMA IF NOT EXISTS marts")
-            connection.execute(
-                "CREATE OR REPLACE TABLE marts.fiscal_year_rollup AS SELECT 2564 AS fiscal_year, ?::INT AS v", [value]
-            )
+            connection.execute(f"CREATE OR REPLACE TABLE {ROLLUP} AS SELECT 2564 AS fiscal_year, ?::INT AS v", [value])
     finally:
         connection.close()
 
@@ -122,3 +122,70 @@ def test_a_build_the_warehouse_already_holds_is_not_copied_again(tmp_path):
     assert _value(warehouse) == 1
     assert publish(build, warehouse, kept_versions=3).copied
     assert _value(warehouse) == 2
+
+
+def _storage_version(path) -> str:
+    connection = duckdb.connect(os.fspath(path), read_only=True)
+    try:
+        return connection.execute("SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+    finally:
+        connection.close()
+
+
+def test_the_publish_copies_the_built_tier_and_nothing_of_the_build_database(tmp_path):
+    build, warehouse = tmp_path / "cluster_programme.build.duckdb", tmp_path / "wh" / "cluster_programme.duckdb"
+    _build(build, 7)
+    connection = tiers.connect_build(build, read_only=False)
+    connection.execute("CREATE SCHEMA IF NOT EXISTS landing")
+    connection.execute("CREATE TABLE landing.registrations AS SELECT 'Somchai' AS contact_name")
+    connection.close()
+    publication = publish(build, warehouse, kept_versions=1)
+    assert publication.how == COPIED
+    assert _value(warehouse) == 7
+    assert _storage_version(warehouse) == f"{tiers.ANALYST_STORAGE_VERSION}+"
+    schemas = {row[0] for row in duckdb.connect(os.fspath(warehouse), read_only=True).execute("SELECT schema_name FROM duckdb_tables()").fetchall()}
+    assert schemas == {"marts", "audit"}  # the rollup, and audit.publication
+
+
+def test_a_tier_holding_a_restricted_table_is_never_published(tmp_path):
+    build, warehouse = tmp_path / "build.duckdb", tmp_path / "cluster_programme.duckdb"
+    _build(build, 1)
+    publish(build, warehouse, kept_versions=1)
+    before = _digest(warehouse)
+    connection = tiers.connect_build(build, read_only=False)
+    connection.execute(f"CREATE TABLE {tiers.TIER_CATALOG}.audit.quarantine_registrations AS SELECT 'Somchai' AS raw_values")
+    connection.close()
+    with pytest.raises(PublishError, match="audit.quarantine_registrations"):
+        publish(build, warehouse, kept_versions=1)
+    assert _digest(warehouse) == before
+
+
+def test_a_tier_mostly_free_space_is_written_afresh_compact(tmp_path):
+    build, warehouse = tmp_path / "build.duckdb", tmp_path / "cluster_programme.duckdb"
+    connection = tiers.connect_build(build, read_only=False)
+    # A big table replaced by a small one leaves the tier file mostly free blocks.
+    connection.execute(f"CREATE TABLE {tiers.TIER_CATALOG}.core.big AS SELECT range AS n, md5(range::VARCHAR) AS h FROM range(400000)")
+    connection.execute(f"CHECKPOINT {tiers.TIER_CATALOG}")
+    connection.execute(f"DROP TABLE {tiers.TIER_CATALOG}.core.big")
+    connection.execute(f"CREATE OR REPLACE TABLE {ROLLUP} AS SELECT 2564 AS fiscal_year, 5 AS v")
+    connection.close()
+    publication = publish(build, warehouse, kept_versions=1)
+    assert publication.how == WRITTEN
+    assert _value(warehouse) == 5
+    assert _storage_version(warehouse) == f"{tiers.ANALYST_STORAGE_VERSION}+"
+    assert warehouse.stat().st_size < tiers.tier_file(build).stat().st_size / 2
+
+
+def test_analysts_tables_an_earlier_layout_left_in_the_build_database_are_dropped(tmp_path):
+    build = tmp_path / "build.duckdb"
+    connection = duckdb.connect(os.fspath(build))
+    connection.execute("CREATE SCHEMA marts")
+    connection.execute("CREATE TABLE marts.fiscal_year_rollup AS SELECT 1 AS v")
+    connection.close()
+    connection = tiers.connect_build(build, read_only=False)
+    try:
+        assert connection.execute("SELECT database_name FROM duckdb_tables()").fetchall() == []
+        connection.execute(f"CREATE TABLE {ROLLUP} AS SELECT 2 AS v")
+        assert connection.execute("SELECT v FROM marts.fiscal_year_rollup").fetchall() == [(2,)]
+    finally:
+        connection.close()
