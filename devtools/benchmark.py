@@ -41,6 +41,7 @@ import duckdb
 import polars as pl
 
 from devtools import CHECKOUT_DIR
+from pipeline import tiers
 from pipeline.config import PACKAGE_DIR, REFERENCE_DIR
 
 # Data, results and work folders; BENCH_DIR moves them (the tests run the benchmark elsewhere).
@@ -412,6 +413,7 @@ def publish_both(work: "Work", result: dict) -> None:
     seconds = time.monotonic() - started
     data_bytes = sum(path.stat().st_size for path in (lake_dir / "data").rglob("*") if path.is_file())
     result["publish_file_seconds"] = result["steps"].get("warehouse__published")
+    result["warehouse_mb"] = round(work.warehouse.stat().st_size / 2**20, 1)
     result["publish_lake_seconds"] = round(seconds, 2)
     result["lake_committed"] = publication.committed
     result["lake_data_mb"] = round(data_bytes / 2**20, 1)
@@ -460,7 +462,9 @@ def run_benchmark(scale: int, seed: int, floor: bool, incremental: bool, keep: b
         full["rows_staged"] = int(rows_staged)
         full["rows_quarantined"] = int(rows_quarantined)
         full["rows_per_second"] = round(rows_read / full["wall_seconds"])
-        full["build_db_mb"] = round((work.root / "build" / "cluster_programme.build.duckdb").stat().st_size / 2**20, 1)
+        build_database = work.root / "build" / "cluster_programme.build.duckdb"
+        full["build_db_mb"] = round(build_database.stat().st_size / 2**20, 1)
+        full["analysts_tier_mb"] = round(tiers.tier_file(build_database).stat().st_size / 2**20, 1)
         publish_both(work, full)
         results["full"] = full
         if floor:
@@ -524,7 +528,7 @@ def summary(results: dict) -> str:
         if label in results:
             run = results[label]
             lines.append(
-                f"publish ({label}): file {run['publish_file_seconds']} s, DuckLake (local data path) "
+                f"publish ({label}): file {run['publish_file_seconds']} s ({run['warehouse_mb']:,} MB), DuckLake (local data path) "
                 f"{run['publish_lake_seconds']} s, {run['lake_data_mb']:,} MB of Parquet"
             )
     lines.append("slowest steps (s: full / no change / one new month; peak RSS in the full refresh):")

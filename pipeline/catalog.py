@@ -8,6 +8,7 @@ published warehouse read-only).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from functools import cache
@@ -65,6 +66,11 @@ def column_description(schema: str, table: str, column: str) -> str | None:
         if column_description(schema, table, read):
             found = f"True where the raw {read} could not be read as its type or is not in its list (the row is quarantined)"
     return found
+
+
+def entry_text(schema: str, table: str) -> str:
+    """The catalog's entry for a table, as text: what its comments are made from."""
+    return json.dumps(_catalog()["tables"].get(f"{schema}.{table}"), sort_keys=True, ensure_ascii=False)
 
 
 def documented_tables(tier: str | None = None) -> list[str]:

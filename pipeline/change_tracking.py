@@ -44,6 +44,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline import tiers
+from pipeline.catalog import entry_text
 from pipeline.contract import SOURCES_BY_NAME
 
 SCHEMA = "tracking"
@@ -338,4 +339,5 @@ def database_version(connection: duckdb.DuckDBPyConnection) -> str | None:
             [{"schema": schema, "view": view, "sql": sql} for schema, view, sql in tiers.analyst_views(connection)],
         ],
     ).fetchall()[0]
-    return digest("database", described, *versions)
+    # The publication table's comments come from the catalog at publish time.
+    return digest("database", described, entry_text(*tiers.PUBLICATION_TABLE), *versions)

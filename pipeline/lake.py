@@ -36,7 +36,6 @@ LAKE = "lake"
 COMMIT_AUTHOR = "cluster-programme-warehouse"
 PUBLISH = "publish"
 ROLLBACK = "rollback to"
-PUBLICATION_TABLE = ("audit", "publication")
 
 
 class LakeError(RuntimeError):
@@ -125,7 +124,7 @@ def publish_to_lake(build_database, settings: Settings, run_id: str = "") -> Lak
         for schema, table in connection.execute(
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?", [LAKE]
         ).fetchall():
-            if (schema, table) not in tables and (schema, table) != PUBLICATION_TABLE:
+            if (schema, table) not in tables and (schema, table) != tiers.PUBLICATION_TABLE:
                 connection.execute(f"DROP TABLE {LAKE}.{schema}.{table}")
         for schema, table in tables:
             connection.execute(f"CREATE OR REPLACE TABLE {LAKE}.{schema}.{table} AS FROM {tiers.TIER_CATALOG}.{schema}.{table}")
@@ -134,13 +133,13 @@ def publish_to_lake(build_database, settings: Settings, run_id: str = "") -> Lak
             for _schema, _view, statement in views:
                 connection.execute(statement)
             connection.execute("USE build")
-        schema, table = PUBLICATION_TABLE
+        schema, table = tiers.PUBLICATION_TABLE
         connection.execute(
             f"CREATE OR REPLACE TABLE {LAKE}.{schema}.{table} AS SELECT ?::VARCHAR AS database_version, "
             "?::VARCHAR AS run_id, now() AS published_at, ?::VARCHAR AS duckdb_version, 'ducklake' AS storage_version",
             [version, run_id, duckdb.__version__],
         )
-        for schema, table in [*tables, PUBLICATION_TABLE]:
+        for schema, table in [*tables, tiers.PUBLICATION_TABLE]:
             apply_comments(connection, schema, table, database=LAKE)
         snapshot = _commit(connection, f"{PUBLISH} {version}")
     except duckdb.Error as error:

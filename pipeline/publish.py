@@ -37,7 +37,6 @@ from pipeline.catalog import apply_comments, sql_literal
 from pipeline.config import DEFAULT_DUCKDB_MEMORY_LIMIT, Settings
 from pipeline.processes import process_running
 
-PUBLICATION_TABLE = ("audit", "publication")
 
 
 class PublishError(RuntimeError):
@@ -237,7 +236,7 @@ def write_analysts_file(tier: BuiltTier, target: Path, run_id: str, memory_limit
         else:
             _attach(connection, target, "analysts", f"STORAGE_VERSION {sql_literal(tiers.ANALYST_STORAGE_VERSION)}")
             _write_tables(connection, tier.path)
-        schema, table = PUBLICATION_TABLE
+        schema, table = tiers.PUBLICATION_TABLE
         connection.execute(
             f"CREATE OR REPLACE TABLE analysts.{schema}.{table} AS SELECT ?::VARCHAR AS database_version, "
             "?::VARCHAR AS run_id, now() AS published_at, ?::VARCHAR AS duckdb_version, ?::VARCHAR AS storage_version, "

@@ -28,6 +28,8 @@ from pipeline.catalog import ANALYSTS_TIER, sql_literal, table_tier
 ANALYST_SCHEMAS = ("core", "marts", "audit")
 TIER_CATALOG = "analysts_tier"
 ANALYSTS_TIER_FILE = "cluster_programme.analysts.duckdb"
+# Written by each publish into the analysts' file (and lake) it makes, never by the build.
+PUBLICATION_TABLE = ("audit", "publication")
 # The oldest DuckDB release whose storage format the analysts' file is written in: DuckDB 1.4
 # and every later client (the CLI, DBeaver's driver, MotherDuck) read it (docs/duckdb-version.md).
 ANALYST_STORAGE_VERSION = "v1.4.0"

@@ -1,5 +1,5 @@
 """The README's analyst commands work as written, and the analysts' file opens in the oldest
-DuckDB client the project claims (pipeline/publish.ANALYST_STORAGE_VERSION)."""
+DuckDB client the project claims (pipeline/tiers.ANALYST_STORAGE_VERSION)."""
 
 import os
 import re
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.publish import ANALYST_STORAGE_VERSION
+from pipeline.tiers import ANALYST_STORAGE_VERSION
 
 from support import PROJECT_ROOT
 

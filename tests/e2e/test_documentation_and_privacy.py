@@ -34,13 +34,13 @@ def analyst(sample_warehouse):
     connection.close()
 
 
+# A build connection sees its two files (the build database, the analysts' tier as built); an
+# analyst's connection the one file.
+_OWN_FILES = f"database_name IN (current_database(), '{tiers.TIER_CATALOG}')"
+
+
 def _tables(connection) -> set[str]:
-    return {
-        f"{schema}.{table}"
-        for schema, table in connection.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
-        ).fetchall()
-    }
+    return {f"{schema}.{table}" for schema, table in _all_tables(connection)}
 
 
 def test_every_table_and_column_carries_a_comment(analyst):
@@ -61,7 +61,7 @@ def test_every_table_and_column_of_the_build_database_is_described(sample_wareho
     try:
         tables = _all_tables(build)
         columns = build.execute(
-            "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE database_name = current_database()"
+            f"SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE {_OWN_FILES}"
         ).fetchall()
     finally:
         build.close()
@@ -138,7 +138,7 @@ def _rows_holding(connection, tables: list[tuple[str, str]], values: list[str]) 
 
 def _all_tables(connection) -> list[tuple[str, str]]:
     return connection.execute(
-        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY ALL"
+        f"SELECT schema_name, table_name FROM duckdb_tables() WHERE {_OWN_FILES} ORDER BY ALL"
     ).fetchall()
 
 
