@@ -100,6 +100,12 @@ def dagster_cli_environment(
     return env, paths
 
 
+def copy_build(source: Path, target: Path) -> None:
+    """A copy of a build: its database and the analysts' tier beside it."""
+    shutil.copyfile(source, target)
+    shutil.copyfile(tiers.tier_file(source), tiers.tier_file(target))
+
+
 def query_read_only(database: Path, sql: str, params: list | None = None) -> list[tuple]:
     """Rows of a query on a warehouse file opened read-only, as an analyst opens it."""
     connection = duckdb.connect(os.fspath(database), read_only=True)

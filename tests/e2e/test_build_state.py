@@ -5,14 +5,12 @@ splitting and checking only its own rows; a back-filled ledger with a row that c
 staged one splits all rows again; every time, every table and every Great Expectations count
 equals that of a refresh from scratch of the same raw files."""
 
-import os
 import shutil
 
-from pipeline import tiers
-import duckdb
 import pytest
 
 from support import SAMPLE_RAW_DIR, Materialised, project_environment, run_refresh
+from pipeline import tiers
 from pipeline.validation.suites import load_suite
 
 SOURCES = ("cluster_plans", "registrations", "spending", "outcomes")

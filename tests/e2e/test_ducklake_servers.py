@@ -13,14 +13,13 @@ import sys
 import textwrap
 from dataclasses import replace
 
-from pipeline import tiers
-import duckdb
 import pytest
 
+from pipeline import tiers
 from pipeline import lake
 from pipeline.analyst import connect
 from pipeline.config import Settings
-from support import PROJECT_ROOT, SAMPLE_RAW_DIR, fiscal_year_rollup, project_environment, run_refresh, temporary_environment
+from support import PROJECT_ROOT, SAMPLE_RAW_DIR, copy_build, fiscal_year_rollup, project_environment, run_refresh, temporary_environment
 
 pytestmark = pytest.mark.slow
 
@@ -111,7 +110,7 @@ def test_a_publish_killed_mid_transaction_leaves_the_previous_snapshot_current(l
     snapshots, rollup = _snapshot_ids(settings), _rows(settings)
     # A build the lake does not hold yet: its version forgotten, so the publish writes everything.
     build = work / "build-copy.duckdb"
-    shutil.copyfile(settings.build_database, build)
+    copy_build(settings.build_database, build)
     connection = tiers.connect_build(build, read_only=False)
     connection.execute("DELETE FROM tracking.table_versions")
     connection.close()

@@ -34,8 +34,6 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import tiers
-import duckdb
 import polars as pl
 import pytest
 import xlsxwriter
@@ -44,6 +42,7 @@ from support import (
     PROJECT_ROOT, SAMPLE_RAW_DIR, Materialised, WorkbookRows, expected_sender, markdown_rows, project_environment,
     run_refresh, sheet_rows,
 )
+from pipeline import tiers
 from pipeline import contract, reasons
 from pipeline.feedback import QUARANTINED_SHEET, REJECTED_SHEET
 

@@ -26,9 +26,9 @@ import threading
 import time
 from pathlib import Path
 
-from pipeline import tiers
-import duckdb
 import pytest
+
+from pipeline import tiers
 
 from support import PROJECT_ROOT, SAMPLE_RAW_DIR, fiscal_year_rollup, project_environment, run_refresh, warehouse_state
 

@@ -1,6 +1,6 @@
 """A publish killed half-way: the analysts' file is never replaced by a partial one.
 
-`publish()` writes the analysts' tables into `.<name>.<pid>.partial` beside the warehouse,
+`publish()` copies the analysts' tier into `.<name>.<pid>.partial` beside the warehouse,
 verifies it and renames it over the warehouse. A SIGKILL while it is written leaves that
 partial file (and its write-ahead log) behind; it must never become the warehouse, and the next
 publish (or rollback) deletes it once its process is gone, while a partial of a process still
@@ -17,6 +17,7 @@ import textwrap
 import duckdb
 import pytest
 
+from pipeline import tiers
 from pipeline.publish import list_versions, publish, remove_stale_partials, rollback
 
 from support import PROJECT_ROOT
@@ -25,11 +26,11 @@ KILL_TIMEOUT_SECONDS = 120
 
 
 def _build(path, value: int, rows: int = 1) -> None:
-    connection = duckdb.connect(os.fspath(path))
+    """A build whose analysts' tier holds a rollup of `rows` rows, written as the steps write it."""
+    connection = tiers.connect_build(path, read_only=False)
     try:
-        connection.execute("CREATE SCHEMA IF NOT EXISTS marts")
         connection.execute(
-            "CREATE OR REPLACE TABLE marts.fiscal_year_rollup AS SELECT 2564 AS fiscal_year, ?::INT AS v, "
+            f"CREATE OR REPLACE TABLE {tiers.qualified('marts', 'fiscal_year_rollup')} AS SELECT 2564 AS fiscal_year, ?::INT AS v, "
             "repeat('x', 200) AS padding FROM range(?)",
             [value, rows],
         )
@@ -58,8 +59,8 @@ def _dead_pid() -> int:
     return int(finished.stdout)
 
 
-# The child publishes for real, and waits once the tables are written into the new file,
-# before their comments and the checkpoint (the only test double: a real publish of a small
+# The child publishes for real, and waits once the tier is copied into the new file, before
+# the publication's comments and the checkpoint (the only test double: a real publish of a small
 # build is too quick to be killed in the middle).
 _SLOW_PUBLISH = textwrap.dedent(
     """
@@ -102,7 +103,7 @@ def test_a_publish_killed_mid_write_leaves_the_warehouse_and_the_next_publish_cl
     # The kill left half a file beside the warehouse; the warehouse itself did not change.
     (partial,) = _partials(warehouse.parent)
     assert partial.name == f".cluster_programme.duckdb.{child.pid}.partial"
-    assert 0 < partial.stat().st_size < build.stat().st_size
+    assert 0 < partial.stat().st_size <= tiers.tier_file(build).stat().st_size
     assert _digest(warehouse) == before and _value(warehouse) == 1
     assert partial not in list_versions(warehouse)
 

@@ -15,11 +15,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline import tiers
-import duckdb
 import pytest
 
-from support import SAMPLE_RAW_DIR, fiscal_year_rollup, project_environment, run_refresh
+from support import SAMPLE_RAW_DIR, copy_build, fiscal_year_rollup, project_environment, run_refresh
+from pipeline import tiers
 from pipeline.publish import list_versions, publish
 
 BUILD_FILE = "cluster_programme.build.duckdb"
@@ -177,7 +176,7 @@ def _rebuilt_build(published, tmp_path):
     """A copy of the sample's build database whose rollup was since rebuilt: a new version to
     publish (the build of the placed warehouse itself would be left as it is)."""
     build = tmp_path / "build.duckdb"
-    shutil.copyfile(published.sample.build_database, build)
+    copy_build(published.sample.build_database, build)
     connection = tiers.connect_build(build, read_only=False)
     try:
         connection.execute(

@@ -4,15 +4,12 @@ number as the office sees it and a readable reason, figures that reconcile, and 
 
 from __future__ import annotations
 
-import os
-import shutil
 import stat
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
-from support import WorkbookRows, expected_sender, sheet_rows
+from support import WorkbookRows, copy_build, expected_sender, sheet_rows
 
 from pipeline import tiers
 from pipeline import reasons
@@ -96,7 +93,7 @@ def _summary_measures(path: Path) -> list[tuple]:
 
 def test_a_later_refresh_shows_the_trend_against_the_previous_one(sample_warehouse, tmp_path):
     build = tmp_path / "build.duckdb"
-    shutil.copyfile(sample_warehouse.build_database, build)
+    copy_build(sample_warehouse.build_database, build)
     connection = tiers.connect_build(build, read_only=False)
     try:
         first = write_workbooks(connection, tmp_path / "feedback", "first-run")

@@ -5,13 +5,12 @@ Every refresh runs the real definitions on a copy of the committed sample in a r
 own path has spaces, parentheses and Thai letters.
 """
 
-import os
 import shutil
 
-from pipeline import tiers
-import duckdb
 import polars as pl
 import pytest
+
+from pipeline import tiers
 
 from support import SAMPLE_RAW_DIR, Materialised, project_environment, run_refresh
 

@@ -5,10 +5,10 @@ the whole table; a table staged afresh is checked on a proof sample for the rule
 applied, and GX and the split's SQL find the same rows breaking each of those rules (the proof
 of the translation that lets the refresh check only a sample)."""
 
-from pipeline import tiers
 import duckdb
 import pytest
 
+from pipeline import tiers
 from pipeline.contract import SOURCES
 from pipeline.defs.staging import validate_model
 from pipeline.pii import set_hash_key
