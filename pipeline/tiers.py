@@ -65,9 +65,10 @@ def attach_analysts_tier(connection: duckdb.DuckDBPyConnection, build_database: 
     path = tier_file(build_database)
     if read_only and not path.exists():
         return
-    options = "READ_ONLY" if read_only else f"STORAGE_VERSION {sql_literal(ANALYST_STORAGE_VERSION)}"
-    # ATTACH takes no bound parameter (DuckDB 1.5): the path is quoted as a literal.
-    connection.execute(f"ATTACH {sql_literal(os.fspath(path))} AS {TIER_CATALOG} ({options})")
+    # A file keeps the format it was created in (an existing file's is what its tags then
+    # report, which the publish checks); ATTACH takes no bound parameter (DuckDB 1.5).
+    options = " (READ_ONLY)" if read_only else "" if path.exists() else f" (STORAGE_VERSION {sql_literal(ANALYST_STORAGE_VERSION)})"
+    connection.execute(f"ATTACH {sql_literal(os.fspath(path))} AS {TIER_CATALOG}{options}")
     (build,) = connection.execute("SELECT current_database()").fetchone()
     build_catalog = '"' + build.replace('"', '""') + '"'
     if not read_only:

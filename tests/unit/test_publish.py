@@ -189,3 +189,13 @@ def test_analysts_tables_an_earlier_layout_left_in_the_build_database_are_droppe
         assert connection.execute("SELECT v FROM marts.fiscal_year_rollup").fetchall() == [(2,)]
     finally:
         connection.close()
+
+
+def test_a_tier_in_another_storage_format_is_written_afresh_in_the_analysts_one(tmp_path):
+    build, warehouse = tmp_path / "build.duckdb", tmp_path / "cluster_programme.duckdb"
+    duckdb.connect(os.fspath(tiers.tier_file(build))).close()  # the library's default format
+    _build(build, 3)
+    assert _storage_version(tiers.tier_file(build)) != f"{tiers.ANALYST_STORAGE_VERSION}+"
+    publication = publish(build, warehouse, kept_versions=1)
+    assert publication.how == WRITTEN
+    assert _value(warehouse) == 3 and _storage_version(warehouse) == f"{tiers.ANALYST_STORAGE_VERSION}+"
