@@ -12,19 +12,20 @@ import pytest
 
 from pipeline.tiers import ANALYST_STORAGE_VERSION
 
-from support import PROJECT_ROOT
+from support import PROJECT_ROOT, copy_build
 
 README = PROJECT_ROOT / "README.md"
 # Installed by `make test` beside the environment (Makefile: OLDEST_DUCKDB_CLI).
 OLDEST_CLIENT = Path(sys.prefix) / "clients" / "duckdb-1.4" / "bin" / "duckdb"
 QUERY_SECTION = "## Query the warehouse (read-only)"
+BUILD_QUERY_PARAGRAPH = "A data engineer who wants the build as the steps see it"
 
 
-def _readme_block(language: str) -> str:
-    """The first fenced `language` block of the README's query section, exactly as written."""
-    section = README.read_text(encoding="utf-8").split(QUERY_SECTION, 1)[1]
+def _readme_block(language: str, after: str = QUERY_SECTION) -> str:
+    """The first fenced `language` block of the README after the text `after`, exactly as written."""
+    section = README.read_text(encoding="utf-8").split(after, 1)[1]
     match = re.search(rf"```{language}\n(.*?)```", section, re.S)
-    assert match, f"the README's query section has no {language} block"
+    assert match, f"the README has no {language} block after {after!r}"
     return match.group(1)
 
 
@@ -51,6 +52,17 @@ def test_the_readme_duckdb_command_prints_the_rollup(analyst_folder):
     assert finished.returncode == 0, finished.stderr
     assert "active_clusters" in finished.stdout and "19000000.00" in finished.stdout
     assert {"2564", "2565"} <= set(_rollup_years(finished.stdout))
+
+
+def test_the_readme_command_for_the_build_as_the_steps_see_it_runs(sample_warehouse, tmp_path):
+    (tmp_path / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
+    (tmp_path / "data" / "build").mkdir(parents=True)
+    copy_build(sample_warehouse.build_database, tmp_path / "data" / "build" / sample_warehouse.build_database.name)
+    command = _readme_block("bash", after=BUILD_QUERY_PARAGRAPH)
+    finished = subprocess.run(["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert finished.returncode == 0, finished.stderr
+    ((staged_lines,),) = sample_warehouse.query("SELECT count(*) FROM core.fct_spending")
+    assert re.search(rf"\b{staged_lines}\b", finished.stdout), finished.stdout
 
 
 def test_the_readme_python_snippet_runs(analyst_folder):
