@@ -106,7 +106,7 @@ def publish_to_lake(build_database, settings: Settings, run_id: str = "") -> Lak
     """Publish the analysts' tier of the build database as one snapshot of the lake."""
     connection = connect(settings)
     try:
-        connection.execute(f"ATTACH {sql_literal(os.fspath(build_database))} AS build (READ_ONLY)")
+        tiers.attach_file(connection, build_database, "build", "READ_ONLY")
         connection.execute("USE build")
         tiers.attach_analysts_tier(connection, build_database, read_only=True)
         version = change_tracking.database_version(connection)

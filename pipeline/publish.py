@@ -155,11 +155,6 @@ def recorded_version(warehouse_path: Path) -> str | None:
     return rows[0][0] if rows else None
 
 
-def _attach(connection: duckdb.DuckDBPyConnection, path: Path, alias: str, options: str) -> None:
-    # ATTACH takes no bound parameter (DuckDB 1.5): the path is quoted as a literal.
-    connection.execute(f"ATTACH {sql_literal(os.fspath(path))} AS {alias}" + (f" ({options})" if options else ""))
-
-
 # A tier file with more free space than this (left by tables the build wrote again in place) is
 # not copied: its tables are written into a fresh file, so the analysts' file stays compact.
 MAX_FREE_SHARE = 0.5
@@ -208,7 +203,7 @@ def built_tier(build_database: Path, memory_limit: str) -> BuiltTier:
 
 def _write_tables(connection: duckdb.DuckDBPyConnection, tier: Path) -> None:
     """Every analysts' table and view of `tier` written into the attached, empty `analysts`."""
-    _attach(connection, tier, "tier", "READ_ONLY")
+    tiers.attach_file(connection, tier, "tier", "READ_ONLY")
     tables = tiers.analyst_tables(connection, "tier")
     for schema in tiers.ANALYST_SCHEMAS:
         connection.execute(f"CREATE SCHEMA IF NOT EXISTS analysts.{schema}")
@@ -232,9 +227,9 @@ def write_analysts_file(tier: BuiltTier, target: Path, run_id: str, memory_limit
     try:
         if tier.copyable:
             _copy_durably(tier.path, target)
-            _attach(connection, target, "analysts", "")
+            tiers.attach_file(connection, target, "analysts", "")
         else:
-            _attach(connection, target, "analysts", f"STORAGE_VERSION {sql_literal(tiers.ANALYST_STORAGE_VERSION)}")
+            tiers.attach_file(connection, target, "analysts", f"STORAGE_VERSION {sql_literal(tiers.ANALYST_STORAGE_VERSION)}")
             _write_tables(connection, tier.path)
         schema, table = tiers.PUBLICATION_TABLE
         connection.execute(

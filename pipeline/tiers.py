@@ -55,6 +55,12 @@ def qualified(schema: str, table: str) -> str:
     return f"{catalog}.{schema}.{table}" if catalog else f"{schema}.{table}"
 
 
+def attach_file(connection: duckdb.DuckDBPyConnection, path: Path, alias: str, options: str = "") -> None:
+    """ATTACH a DuckDB file as `alias` with `options` (e.g. READ_ONLY)."""
+    # ATTACH takes no bound parameter (DuckDB 1.5): the path is quoted as a literal.
+    connection.execute(f"ATTACH {sql_literal(os.fspath(path))} AS {alias}" + (f" ({options})" if options else ""))
+
+
 def attach_analysts_tier(connection: duckdb.DuckDBPyConnection, build_database: Path, read_only: bool) -> None:
     """Attach the tier beside the build database the connection is on, and set the search path.
 
@@ -65,10 +71,9 @@ def attach_analysts_tier(connection: duckdb.DuckDBPyConnection, build_database: 
     path = tier_file(build_database)
     if read_only and not path.exists():
         return
-    # A file keeps the format it was created in (an existing file's is what its tags then
-    # report, which the publish checks); ATTACH takes no bound parameter (DuckDB 1.5).
-    options = " (READ_ONLY)" if read_only else "" if path.exists() else f" (STORAGE_VERSION {sql_literal(ANALYST_STORAGE_VERSION)})"
-    connection.execute(f"ATTACH {sql_literal(os.fspath(path))} AS {TIER_CATALOG}{options}")
+    # A file keeps the format it was created in (an existing file's is what its tags then report, which the publish checks).
+    options = "READ_ONLY" if read_only else "" if path.exists() else f"STORAGE_VERSION {sql_literal(ANALYST_STORAGE_VERSION)}"
+    attach_file(connection, path, TIER_CATALOG, options)
     (build,) = connection.execute("SELECT current_database()").fetchone()
     build_catalog = '"' + build.replace('"', '""') + '"'
     if not read_only:
