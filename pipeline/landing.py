@@ -154,7 +154,7 @@ def land_source(
             "WHERE source_file IN (SELECT unnest(?::VARCHAR[])) AND status <> 'removed'",
             [FILE_REMOVED, FILE_REMOVED_REASON, run_id, now, report.removed],
         )
-        # A changed file keeps its record until its new content is recorded (_record_file), which
+        # A changed file keeps its record until its new content is recorded (_record_files), which
         # keeps the path's first_run_id and first_seen_at.
         connection.register("seen_files", unchanged.select("source_file", "file_stat"))
         try:
@@ -178,6 +178,7 @@ def land_source(
         # spill (all release the GIL): the cores busy, at most READ_AHEAD + 1 files in memory.
         reader = ThreadPoolExecutor(max_workers=READ_AHEAD)
         spill = _Spill(connection)
+        records: list[dict] = []
         try:
             upcoming = deque(
                 reader.submit(_read_and_normalise, source, raw_root, *file[:2]) for file in files[:READ_AHEAD]
@@ -186,12 +187,12 @@ def land_source(
                 parsed = upcoming.popleft()
                 if index + READ_AHEAD < len(files):
                     upcoming.append(reader.submit(_read_and_normalise, source, raw_root, *files[index + READ_AHEAD][:2]))
-                _land_file(
-                    connection, source, parsed, spill, source_file, sha256, size_bytes, stat, run_id, now,
-                    loaded_hashes, report,
+                records.append(
+                    _land_file(parsed, spill, source_file, sha256, size_bytes, stat, run_id, now, loaded_hashes, report)
                 )
             reader.shutdown(wait=True)
             spill.insert_into(connection, source, run_id)
+            _record_files(connection, source, records)
             report.changed = sorted(set(report.loaded) & known_paths)
         finally:
             reader.shutdown(wait=True, cancel_futures=True)
@@ -311,25 +312,32 @@ def remove_stale_spills(folder: Path) -> None:
             shutil.rmtree(stale, ignore_errors=True)
 
 
-def _record_file(connection, source: Source, values: dict) -> None:
+def _record_files(connection, source: Source, records: list[dict]) -> None:
+    """The files' records, replacing those of their paths (whose first run and first sighting
+    they keep), in one statement for all the files of a landing."""
+    if not records:
+        return
     files_table = f"landing.{source.name}_files"
-    previous = connection.execute(
-        f"SELECT min(first_run_id), min(first_seen_at) FROM {files_table} WHERE source_file = ?",
-        [values["source_file"]],
-    ).fetchall()[0]
-    connection.execute(f"DELETE FROM {files_table} WHERE source_file = ?", [values["source_file"]])
-    values = {
-        **values,
-        "source": source.name,
-        "first_run_id": previous[0] or values["last_run_id"],
-        "first_seen_at": previous[1] or values["last_seen_at"],
-    }
-    frame = pl.DataFrame([values])  # one row describing one file
-    connection.register("file_record", frame)
+    # One row per file (a few dozen), not per data row.
+    connection.register("file_records", pl.DataFrame(records, infer_schema_length=None))
     try:
-        connection.execute(f"INSERT INTO {files_table} BY NAME SELECT * FROM file_record")
+        connection.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE file_records_dated AS
+            SELECT r.*, ?::VARCHAR AS source,
+                   coalesce(p.first_run_id, r.last_run_id) AS first_run_id,
+                   coalesce(p.first_seen_at, r.last_seen_at) AS first_seen_at
+            FROM file_records r
+            LEFT JOIN (SELECT source_file, min(first_run_id) AS first_run_id, min(first_seen_at) AS first_seen_at
+                       FROM {files_table} GROUP BY source_file) p USING (source_file)
+            """,
+            [source.name],
+        )
     finally:
-        connection.unregister("file_record")
+        connection.unregister("file_records")
+    connection.execute(f"DELETE FROM {files_table} WHERE source_file IN (SELECT source_file FROM file_records_dated)")
+    connection.execute(f"INSERT INTO {files_table} BY NAME SELECT * FROM file_records_dated")
+    connection.execute("DROP TABLE file_records_dated")
 
 
 def _read_and_normalise(
@@ -344,10 +352,10 @@ def _read_and_normalise(
 
 
 def _land_file(
-    connection, source, parsed: Future, spill: _Spill, source_file, sha256, size_bytes, stat, run_id, now, loaded_hashes,
-    report,
-):
-    """Record one new or changed file and spill its rows; `parsed` is its _read_and_normalise."""
+    parsed: Future, spill: _Spill, source_file, sha256, size_bytes, stat, run_id, now, loaded_hashes, report,
+) -> dict:
+    """Spill one new or changed file's rows; its record (see _record_files). `parsed` is its
+    _read_and_normalise."""
     record = {
         "source_file": source_file,
         "sha256": sha256,
@@ -359,56 +367,42 @@ def _land_file(
     original = loaded_hashes.get(sha256)
     if original is not None and original != source_file:
         report.duplicates[source_file] = original
-        _record_file(
-            connection,
-            source,
-            {
-                **record,
-                "status": "duplicate_file",
-                "reason_code": "duplicate_file",
-                "reason": f"{source_file}: same content (SHA-256 {sha256[:12]}…) as {original}, already loaded; not loaded again",
-                "duplicate_of": original,
-            },
-        )
-        return
+        return {
+            **record,
+            "status": "duplicate_file",
+            "reason_code": "duplicate_file",
+            "reason": f"{source_file}: same content (SHA-256 {sha256[:12]}…) as {original}, already loaded; not loaded again",
+            "duplicate_of": original,
+        }
     outcome = parsed.result()
     if isinstance(outcome, FileRejected):
         rejection = outcome
         report.rejected[source_file] = str(rejection)
-        _record_file(
-            connection,
-            source,
-            {**record, "status": "rejected", "reason_code": rejection.code, "reason": str(rejection)},
-        )
-        return
+        return {**record, "status": "rejected", "reason_code": rejection.code, "reason": str(rejection)}
     raw, rows = outcome
     kinds = rows["_row_kind"].value_counts()
     count = dict(zip(kinds["_row_kind"].to_list(), kinds["count"].to_list()))
     spill.add(rows, source_file, sha256)
     loaded_hashes.setdefault(sha256, source_file)
     report.loaded.append(source_file)
-    _record_file(
-        connection,
-        source,
-        {
-            **record,
-            "status": "loaded",
-            "file_format": raw.file_format,
-            "encoding": raw.encoding,
-            "header_language": raw.header_language,
-            "header_row_number": raw.header_row_number,
-            "rows_read": rows.height + raw.title_rows,
-            "title_rows": raw.title_rows,
-            "data_rows": count.get("data", 0),
-            "blank_rows": count.get("blank_row", 0),
-            "total_rows": count.get("total_row", 0),
-            "loaded_at": now,
-            "reason": json.dumps({"million_baht_columns": raw.million_baht_columns}, ensure_ascii=False)
-            if raw.million_baht_columns
-            else None,
-            "raw_headers": [
-                {"sheet": sheet, "headers": headers, "canonical": raw.raw_columns[sheet]}
-                for sheet, headers in raw.raw_headers.items()
-            ],
-        },
-    )
+    return {
+        **record,
+        "status": "loaded",
+        "file_format": raw.file_format,
+        "encoding": raw.encoding,
+        "header_language": raw.header_language,
+        "header_row_number": raw.header_row_number,
+        "rows_read": rows.height + raw.title_rows,
+        "title_rows": raw.title_rows,
+        "data_rows": count.get("data", 0),
+        "blank_rows": count.get("blank_row", 0),
+        "total_rows": count.get("total_row", 0),
+        "loaded_at": now,
+        "reason": json.dumps({"million_baht_columns": raw.million_baht_columns}, ensure_ascii=False)
+        if raw.million_baht_columns
+        else None,
+        "raw_headers": [
+            {"sheet": sheet, "headers": headers, "canonical": raw.raw_columns[sheet]}
+            for sheet, headers in raw.raw_headers.items()
+        ],
+    }
