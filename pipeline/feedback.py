@@ -14,9 +14,11 @@ analysts' exports.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import sys
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,6 +40,11 @@ WORKBOOK_PREFIX = "feedback_"
 ROWS_SHOWN_PER_SHEET = 5_000
 # Fixed column widths (pixels): measuring every cell to fit them costs as much as writing it.
 COLUMN_WIDTH_PX = 150
+# xlsxwriter is pure Python, on one core: with this many rows to write in all (a dozen full
+# workbooks took 30 s at scale 1000), the workbooks are written by worker processes, fresh
+# interpreters (spawned: the step's process runs DuckDB's threads, which a fork would copy).
+PARALLEL_FROM_ROWS = 20_000
+WRITER_PROCESSES = min(4, os.cpu_count() or 1)
 HISTORY_TABLE = "feedback.sender_figures"
 
 # Who sent a file: the ledgers come from finance; a file whose name carries an office's code
@@ -200,6 +207,7 @@ def write_workbooks(connection: duckdb.DuckDBPyConnection, folder: Path, run_id:
     written = []
     digests = {}
     present = set(figures.get_column("sender").to_list())
+    to_write = []
     for sender in [s for s in SENDERS if s in present]:  # one workbook each: a dozen, not rows of data
         own = {name: frame.filter(pl.col("sender") == sender).drop("sender") for name, frame in frames.items()}
         own_figures = figures.filter(pl.col("sender") == sender).drop("sender")
@@ -209,12 +217,13 @@ def write_workbooks(connection: duckdb.DuckDBPyConnection, folder: Path, run_id:
         recorded = own_previous.get_column("content_digest").to_list() if own_previous.height else []
         rewrite = not (path.is_file() and recorded == [digest])
         if rewrite:
-            _write_atomically(path, sender, own, own_figures, own_previous)
+            to_write.append((path, sender, own, own_figures, own_previous))
             digests[sender] = digest
         totals = own_figures.row(0, named=True)
         written.append(
             Workbook(sender, path, totals["rows_quarantined"], totals["rows_repaired"], totals["files_rejected"], rewrite)
         )
+    _write_all(to_write)
     for stale in set(folder.glob(f"{WORKBOOK_PREFIX}*.xlsx")) - {w.path for w in written}:
         stale.unlink()
     _record_figures(connection, figures, digests, run_id)
@@ -253,6 +262,22 @@ def _record_figures(
         [datetime.now(timezone.utc), run_id],
     )
     connection.unregister("current_figures")
+
+
+def _write_all(workbooks: list[tuple]) -> None:
+    """Each (path, sender, frames, figures, previous) written by _write_atomically: in worker
+    processes when there is much to write, else here (a process costs more than a small one)."""
+    rows = sum(frame.height for *_, frames, _figures, _previous in workbooks for frame in frames.values())
+    workers = min(WRITER_PROCESSES, len(workbooks))
+    if rows < PARALLEL_FROM_ROWS or workers < 2:
+        for workbook in workbooks:
+            _write_atomically(*workbook)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        # Largest first, so the last workbook to start is a small one.
+        ordered = sorted(workbooks, key=lambda w: -sum(frame.height for frame in w[2].values()))
+        for written in [pool.submit(_write_atomically, *workbook) for workbook in ordered]:
+            written.result()  # a worker's error is raised here
 
 
 def _write_atomically(path: Path, sender: str, frames: dict, figures: pl.DataFrame, previous: pl.DataFrame) -> None:

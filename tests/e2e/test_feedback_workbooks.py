@@ -12,7 +12,7 @@ import pytest
 from support import WorkbookRows, copy_build, expected_sender, sheet_rows
 
 from pipeline import tiers
-from pipeline import reasons
+from pipeline import feedback, reasons
 from pipeline.feedback import QUARANTINED_SHEET, REPAIRS_SHEET, SUMMARY_SHEET, write_workbooks
 
 
@@ -122,3 +122,35 @@ def test_a_later_refresh_shows_the_trend_against_the_previous_one(sample_warehou
     _, _, now, before, change = measures["Rows quarantined (to fix)"][:5]
     assert before is not None and (now, change) == (before - 1, -1)
     assert measures["Files received"][4] == 0
+
+
+def _cells(path: Path) -> dict[str, list[tuple]]:
+    """Every sheet's cells, but the summary's refresh time (its second row)."""
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return {
+            sheet.title: [row for index, row in enumerate(sheet.iter_rows(values_only=True)) if (sheet.title, index) != (SUMMARY_SHEET, 1)]
+            for sheet in book.worksheets
+        }
+    finally:
+        book.close()
+
+
+def test_workbooks_written_by_worker_processes_are_the_ones_written_in_the_step(sample_warehouse, tmp_path, monkeypatch):
+    """Much to write: the workbooks are written by spawned processes, and read back the same."""
+    by_folder = {}
+    for folder, from_rows in (("in_step", 10**12), ("by_workers", 0)):
+        build = tmp_path / f"{folder}.duckdb"
+        copy_build(sample_warehouse.build_database, build)
+        monkeypatch.setattr(feedback, "PARALLEL_FROM_ROWS", from_rows)
+        monkeypatch.setattr(feedback, "WRITER_PROCESSES", 2)
+        connection = tiers.connect_build(build, read_only=False)
+        try:
+            written = write_workbooks(connection, tmp_path / folder, "run")
+        finally:
+            connection.close()
+        assert written and all(w.rewritten for w in written)
+        assert all(stat.S_IMODE(w.path.stat().st_mode) == 0o600 for w in written)
+        assert not list((tmp_path / folder).glob(".*"))  # no temporary file left behind
+        by_folder[folder] = {w.path.name: _cells(w.path) for w in written}
+    assert by_folder["by_workers"] == by_folder["in_step"]
