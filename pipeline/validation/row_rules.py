@@ -241,16 +241,18 @@ def _with_raw_values(source: str, quarantined_rows: str) -> tuple[str, dict]:
              AND l._sheet IS NOT DISTINCT FROM q.sheet
             LEFT JOIN landing.{source}_files f ON f.source_file = q.source_file
         ),
-        named AS (
+        -- Materialised: inlined, the sheet's headers were looked up again at every use, inside
+        -- the lambda below for every cell (half the statement's time).
+        named AS MATERIALIZED (
             SELECT * EXCLUDE (_sheet_headers), _sheet_headers.headers AS _headers, _sheet_headers.canonical AS _columns
             FROM joined
         )
         SELECT * EXCLUDE (_cells, _headers, _columns)
                REPLACE (to_json(map(_headers, _cells[1:len(_headers)]))::VARCHAR AS raw_values),
                to_json(map(_headers, list_transform(
-                   range(1, len(_headers) + 1),
-                   lambda i: CASE WHEN list_contains($shared_columns, _columns[i]) THEN _cells[i]
-                                  ELSE mask_personal(_cells[i]) END
+                   list_zip(_cells[1:len(_headers)], _columns),
+                   lambda cell: CASE WHEN list_contains($shared_columns, cell[2]) THEN cell[1]
+                                     ELSE mask_personal(cell[1]) END
                )))::VARCHAR AS raw_values_masked
         FROM named
         ORDER BY source_file, sheet, row_number
