@@ -28,6 +28,7 @@ import polars as pl
 from pipeline.change_tracking import table_exists
 from pipeline.contract import Source
 from pipeline.ingest import FileRejected, RawRead, normalise, read_raw_file
+from pipeline.ingest.normalise import normalise_files
 from pipeline.ingest.read import LINEAGE_COLUMNS, raw_cell_columns
 from pipeline.processes import process_running
 
@@ -37,9 +38,12 @@ FILE_REMOVED = "file_removed"
 FILE_REMOVED_REASON = "no longer in the raw-data folder; its rows left the warehouse"
 SPILL_PREFIX = ".landing-spill-"
 _HASH_CHUNK = 1 << 20
-# Files parsed ahead of the one being written: parsing is most of landing's time, and two
-# files at once keep two cores busy where one file's polars work alone does not.
+# Batches of files parsed ahead of the one being written: parsing is most of landing's time,
+# and two at once keep two cores busy where one file's polars work alone does not.
 READ_AHEAD = 2
+# Files are read and normalised in batches of about this many bytes (a large file alone): a
+# normalisation costs a fixed 36 ms or so, most of a small file's, so small files share one.
+BATCH_BYTES = 16 << 20
 # A file changed within this long before it was last hashed is hashed again: its change time
 # may share a clock tick with a later write (git's "racy clean" case).
 _RACY_SECONDS = 2
@@ -173,23 +177,25 @@ def land_source(
                 [stale_paths],
             ).fetchall()
         )
-        files = new_files.rows()  # one iteration per file, not per row
-        # The next files are read and normalised in threads while this one is written to the
-        # spill (all release the GIL): the cores busy, at most READ_AHEAD + 1 files in memory.
+        batches = _batches(new_files.rows())  # one iteration per file, not per row
+        # The next batches are read and normalised in threads while this one is written to the
+        # spill (all release the GIL): the cores busy, at most READ_AHEAD + 1 batches in memory.
         reader = ThreadPoolExecutor(max_workers=READ_AHEAD)
         spill = _Spill(connection)
         records: list[dict] = []
         try:
-            upcoming = deque(
-                reader.submit(_read_and_normalise, source, raw_root, *file[:2]) for file in files[:READ_AHEAD]
-            )
-            for index, (source_file, sha256, size_bytes, stat) in enumerate(files):
-                parsed = upcoming.popleft()
-                if index + READ_AHEAD < len(files):
-                    upcoming.append(reader.submit(_read_and_normalise, source, raw_root, *files[index + READ_AHEAD][:2]))
-                records.append(
-                    _land_file(parsed, spill, source_file, sha256, size_bytes, stat, run_id, now, loaded_hashes, report)
-                )
+            def parse(batch: list[tuple]) -> Future:
+                return reader.submit(_read_and_normalise, source, raw_root, [file[:2] for file in batch])
+
+            upcoming = deque(parse(batch) for batch in batches[:READ_AHEAD])
+            for index, batch in enumerate(batches):
+                outcomes = upcoming.popleft().result()
+                if index + READ_AHEAD < len(batches):
+                    upcoming.append(parse(batches[index + READ_AHEAD]))
+                for (source_file, sha256, size_bytes, stat), outcome in zip(batch, outcomes, strict=True):
+                    records.append(
+                        _land_file(outcome, spill, source_file, sha256, size_bytes, stat, run_id, now, loaded_hashes, report)
+                    )
             reader.shutdown(wait=True)
             spill.insert_into(connection, source, run_id)
             _record_files(connection, source, records)
@@ -340,22 +346,39 @@ def _record_files(connection, source: Source, records: list[dict]) -> None:
     connection.execute("DROP TABLE file_records_dated")
 
 
+def _batches(files: list[tuple]) -> list[list[tuple]]:
+    """Consecutive files (source_file, sha256, size_bytes, stat) grouped up to BATCH_BYTES."""
+    batches: list[list[tuple]] = []
+    size = 0
+    for file in files:  # one per file
+        if not batches or size + file[2] > BATCH_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(file)
+        size += file[2]
+    return batches
+
+
 def _read_and_normalise(
-    source: Source, raw_root: Path, source_file: str, sha256: str
-) -> tuple[RawRead, pl.DataFrame] | FileRejected:
-    """A file's RawRead and normalised rows, or why it is rejected."""
-    try:
-        raw = read_raw_file(raw_root / source_file, source, raw_root, sha256)
-        return raw, normalise(source, raw)
-    except FileRejected as rejection:
-        return rejection
+    source: Source, raw_root: Path, files: list[tuple[str, str]]
+) -> list[tuple[RawRead, pl.DataFrame] | FileRejected]:
+    """For each (source_file, sha256): its RawRead and normalised rows, or why it is rejected."""
+    outcomes: list = []
+    for source_file, sha256 in files:
+        try:
+            outcomes.append(read_raw_file(raw_root / source_file, source, raw_root, sha256))
+        except FileRejected as rejection:
+            outcomes.append(rejection)
+    reads = [outcome for outcome in outcomes if isinstance(outcome, RawRead)]
+    normalised = iter(normalise_files(source, reads))
+    return [outcome if isinstance(outcome, FileRejected) else (outcome, next(normalised)) for outcome in outcomes]
 
 
 def _land_file(
-    parsed: Future, spill: _Spill, source_file, sha256, size_bytes, stat, run_id, now, loaded_hashes, report,
+    outcome, spill: _Spill, source_file, sha256, size_bytes, stat, run_id, now, loaded_hashes, report,
 ) -> dict:
-    """Spill one new or changed file's rows; its record (see _record_files). `parsed` is its
-    _read_and_normalise."""
+    """Spill one new or changed file's rows; its record (see _record_files). `outcome` is its
+    entry of _read_and_normalise."""
     record = {
         "source_file": source_file,
         "sha256": sha256,
@@ -374,7 +397,6 @@ def _land_file(
             "reason": f"{source_file}: same content (SHA-256 {sha256[:12]}…) as {original}, already loaded; not loaded again",
             "duplicate_of": original,
         }
-    outcome = parsed.result()
     if isinstance(outcome, FileRejected):
         rejection = outcome
         report.rejected[source_file] = str(rejection)

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import openpyxl
 import polars as pl
+import polars.testing
 import pytest
 
 from pipeline import contract
 from pipeline.ingest import FileRejected, normalise, read_raw_file
+from pipeline.ingest.normalise import normalise_files
 
 REGISTRATION_HEADERS = [c.thai for c in contract.REGISTRATIONS.columns]
 COMPANY_ID = "0105556187729"
@@ -465,3 +467,25 @@ def test_xlsx_headers_only_is_accepted_with_no_rows(tmp_path):
     read = read_raw_file(path, contract.OUTCOMES, tmp_path)
     assert read.data.height == 0
     assert read.header_row_number == 1
+
+
+@pytest.mark.parametrize("source", contract.SOURCES, ids=lambda source: source.name)
+def test_files_normalised_together_are_each_as_normalised_alone(source, tmp_path):
+    """Every committed sample file of the source, plus (for the plans) one in million baht:
+    landing normalises small files in one pass; each file's rows come out as on its own."""
+    sample = Path(__file__).resolve().parents[2] / "data" / "raw"
+    reads = []
+    for path in sorted((sample / source.folder).iterdir()):
+        try:
+            reads.append(read_raw_file(path, source, sample))
+        except FileRejected:
+            pass  # the sample's planted bad files
+    if source is contract.CLUSTER_PLANS:
+        test_xlsx_million_baht_header_is_repaired(tmp_path)
+        reads.insert(1, read_raw_file(tmp_path / "cluster_plan_2564.xlsx", source, tmp_path))
+        assert len({tuple(read.million_baht_columns) for read in reads}) == 2
+    assert len(reads) >= 2
+    together = normalise_files(source, reads)
+    assert len(together) == len(reads)
+    for read, rows in zip(reads, together, strict=True):
+        pl.testing.assert_frame_equal(rows, normalise(source, read))
