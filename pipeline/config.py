@@ -31,7 +31,7 @@ DEFAULT_KEPT_VERSIONS = 3
 DEFAULT_PII_KEY_FILE = Path(".secrets", "pii_hash.key")
 # DuckDB's own default is 80 % of RAM; past this it spills to BUILD_DIR instead (sorts, joins).
 # 2 GB: the landing's one INSERT and the splits run as fast as with 3 GB, and the refresh's
-# peak at scale 1000 is 3.5 GB instead of 4.1 GB (docs/performance.md).
+# peak at scale 1000 is 3.4 GB instead of 4.1 GB (docs/performance.md).
 DEFAULT_DUCKDB_MEMORY_LIMIT = "2GB"
 
 

@@ -267,16 +267,17 @@ def _record_figures(
 def _write_all(workbooks: list[tuple]) -> None:
     """Each (path, sender, frames, figures, previous) written by _write_atomically: in worker
     processes when there is much to write, else here (a process costs more than a small one)."""
-    rows = sum(frame.height for *_, frames, _figures, _previous in workbooks for frame in frames.values())
+    def rows(workbook: tuple) -> int:
+        return sum(frame.height for frame in workbook[2].values())
+
     workers = min(WRITER_PROCESSES, len(workbooks))
-    if rows < PARALLEL_FROM_ROWS or workers < 2:
+    if sum(map(rows, workbooks)) < PARALLEL_FROM_ROWS or workers < 2:
         for workbook in workbooks:
             _write_atomically(*workbook)
         return
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         # Largest first, so the last workbook to start is a small one.
-        ordered = sorted(workbooks, key=lambda w: -sum(frame.height for frame in w[2].values()))
-        for written in [pool.submit(_write_atomically, *workbook) for workbook in ordered]:
+        for written in [pool.submit(_write_atomically, *workbook) for workbook in sorted(workbooks, key=rows, reverse=True)]:
             written.result()  # a worker's error is raised here
 
 
