@@ -72,13 +72,17 @@ _MILLION_BAHT_UNIT = contract.MILLION_BAHT_MARKER.removesuffix(")")
 # cp874 decodes almost any byte, so its text must also look like Thai/ASCII: characters outside
 # printable ASCII, the Thai block and common typography, and Thai above/below marks that follow
 # no Thai letter, are signs of another encoding (e.g. Latin-1 `é` becomes a Thai tone mark).
+# cp874 is one byte per character, so the check counts bytes by the class of the character each
+# decodes to (_CP874_BYTE_CLASSES), without decoding the text first.
 _CP874_ODD_CHARACTER = (
     r"[^\t\n\r\x20-\x7e\x{0e01}-\x{0e5b}\x{00a0}\x{2018}\x{2019}\x{201c}\x{201d}"
     r"\x{2022}\x{2013}\x{2014}\x{2026}\x{20ac}]"
 )
 _THAI_CHARACTER = r"[\x{0e01}-\x{0e5b}]"
-_ORPHAN_THAI_MARK = r"(?:^|[^\x{0e01}-\x{0e4e}])[\x{0e31}\x{0e34}-\x{0e3a}\x{0e47}-\x{0e4e}]"
+_THAI_LETTER_OR_MARK = r"[\x{0e01}-\x{0e4e}]"
+_THAI_ABOVE_OR_BELOW_MARK = r"[\x{0e31}\x{0e34}-\x{0e3a}\x{0e47}-\x{0e4e}]"
 _MAX_ODD_SHARE = 0.01
+_CP874_SLICE = 1 << 20
 _UTF8_CHECK_SLICE = 1 << 24
 _WIDTH_SAMPLE = 1 << 20
 
@@ -221,20 +225,49 @@ def _reject_binary(content: bytes, name: str) -> None:
         raise FileRejected(FILE_UNREADABLE, f"{name}: binary content (NUL bytes), not a CSV")
 
 
-def _looks_like_thai_or_ascii(text: str) -> bool:
-    if not text:
-        return True
-    # Counted by polars' regex engine: no per-match Python objects on a 100 MB text.
-    whole = pl.Series("text", [text], dtype=pl.String)
-    counts = whole.to_frame().select(
-        odd=pl.col("text").str.count_matches(_CP874_ODD_CHARACTER),
-        thai=pl.col("text").str.count_matches(_THAI_CHARACTER),
-        orphan_marks=pl.col("text").str.count_matches(_ORPHAN_THAI_MARK),
-    ).row(0, named=True)
-    return (
-        counts["odd"] <= _MAX_ODD_SHARE * len(text)
-        and counts["orphan_marks"] <= _MAX_ODD_SHARE * max(counts["thai"], 1)
+def _cp874_byte_classes() -> pl.DataFrame:
+    """Per byte value (256 rows, in order): the class of the character cp874 decodes it to."""
+    characters = [bytes([value]).decode("cp874", errors="replace") for value in range(256)]
+    return pl.DataFrame({"character": characters}).select(
+        odd=pl.col("character").str.contains(_CP874_ODD_CHARACTER),
+        thai=pl.col("character").str.contains(_THAI_CHARACTER),
+        letter_or_mark=pl.col("character").str.contains(_THAI_LETTER_OR_MARK),
+        mark=pl.col("character").str.contains(_THAI_ABOVE_OR_BELOW_MARK),
     )
+
+
+_CP874_BYTE_CLASSES = {name: column.to_numpy() for name, column in _cp874_byte_classes().to_dict().items()}
+
+
+def _cp874_to_utf8(content: bytes, name: str) -> bytes:
+    """cp874 bytes as UTF-8, converted and checked a slice at a time (one byte per character, so
+    any cut is between characters), or FileRejected(encoding_unknown) when they are not cp874 or
+    not plausible Thai/ASCII text."""
+    mark, letter_or_mark = _CP874_BYTE_CLASSES["mark"], _CP874_BYTE_CLASSES["letter_or_mark"]
+    byte_counts = np.zeros(256, dtype=np.int64)
+    orphan_marks, previous_is_letter_or_mark = 0, False
+    utf8_slices = []
+    for start in range(0, len(content), _CP874_SLICE):  # one per MB
+        piece = content[start : start + _CP874_SLICE]
+        try:
+            utf8_slices.append(piece.decode("cp874").encode("utf-8"))
+        except UnicodeDecodeError as error:
+            raise FileRejected(
+                ENCODING_UNKNOWN, f"{name}: neither UTF-8 nor cp874 (byte {start + error.start} undecodable)"
+            ) from error
+        array = np.frombuffer(piece, dtype=np.uint8)
+        byte_counts += np.bincount(array, minlength=256)
+        is_mark, is_letter_or_mark = mark[array], letter_or_mark[array]
+        orphan_marks += int(is_mark[0] and not previous_is_letter_or_mark)
+        orphan_marks += int(np.count_nonzero(is_mark[1:] & ~is_letter_or_mark[:-1]))
+        previous_is_letter_or_mark = bool(is_letter_or_mark[-1])
+    odd = int(byte_counts[_CP874_BYTE_CLASSES["odd"]].sum())
+    thai = int(byte_counts[_CP874_BYTE_CLASSES["thai"]].sum())
+    if odd > _MAX_ODD_SHARE * len(content) or orphan_marks > _MAX_ODD_SHARE * max(thai, 1):
+        raise FileRejected(
+            ENCODING_UNKNOWN, f"{name}: not UTF-8, and as cp874 the text is not plausible Thai"
+        )
+    return b"".join(utf8_slices)
 
 
 def _is_utf8(content: bytes) -> bool:
@@ -264,17 +297,7 @@ def _decode_csv(content: bytes, name: str) -> tuple[bytes, str]:
         return content[len(_UTF8_BOM) :], "utf-8-sig"
     if _is_utf8(content):
         return content, "utf-8"
-    try:
-        text = content.decode("cp874")
-    except UnicodeDecodeError as error:
-        raise FileRejected(
-            ENCODING_UNKNOWN, f"{name}: neither UTF-8 nor cp874 (byte {error.start} undecodable)"
-        ) from error
-    if not _looks_like_thai_or_ascii(text):
-        raise FileRejected(
-            ENCODING_UNKNOWN, f"{name}: not UTF-8, and as cp874 the text is not plausible Thai"
-        )
-    return text.encode("utf-8"), "cp874"
+    return _cp874_to_utf8(content, name), "cp874"
 
 
 def _csv_separator(content: bytes) -> str:

@@ -16,6 +16,7 @@ import pytest
 
 from pipeline import contract
 from pipeline.ingest import FileRejected, normalise, read_raw_file
+from pipeline.ingest import read as read_module
 from pipeline.ingest.normalise import normalise_files
 
 REGISTRATION_HEADERS = [c.thai for c in contract.REGISTRATIONS.columns]
@@ -391,6 +392,39 @@ def test_unknown_encoding(tmp_path, content):
     path = tmp_path / "latin.csv"
     path.write_bytes(content)
     assert rejection(path).code == "encoding_unknown"
+
+
+# cp874 is converted and checked a slice at a time; small slices here, so rows straddle the cuts.
+SMALL_SLICE = 1000
+
+
+def test_a_cp874_file_of_several_slices_reads_as_its_utf8_twin(tmp_path, monkeypatch):
+    monkeypatch.setattr(read_module, "_CP874_SLICE", SMALL_SLICE)
+    rows = [REGISTRATION_HEADERS] + [registration_row(f"A-{n:05d}") for n in range(60)]
+    cp874 = write_csv(tmp_path / "raw" / "registrations" / "cp874.csv", rows, "cp874")
+    utf8 = write_csv(tmp_path / "raw" / "registrations" / "utf8.csv", rows, "utf-8")
+    assert cp874.stat().st_size > 2 * read_module._CP874_SLICE
+    as_cp874 = read_raw_file(cp874, contract.REGISTRATIONS, tmp_path / "raw")
+    as_utf8 = read_raw_file(utf8, contract.REGISTRATIONS, tmp_path / "raw")
+    assert as_cp874.encoding == "cp874"
+    polars.testing.assert_frame_equal(as_cp874.data, as_utf8.data)
+
+
+def test_a_cp874_file_is_judged_on_all_its_slices(tmp_path, monkeypatch):
+    monkeypatch.setattr(read_module, "_CP874_SLICE", SMALL_SLICE)
+    thai_head = "\n".join(",".join(row) for row in [REGISTRATION_HEADERS] + [registration_row("A-1")] * 30)
+    head = (thai_head + "\n").encode("cp874")
+    assert len(head) > read_module._CP874_SLICE
+    undefined = tmp_path / "undefined.csv"
+    undefined.write_bytes(head + b"\xff\n")
+    assert f"byte {len(head)} undecodable" in rejection(undefined).message
+    # Latin-1 accents after the first slice: more than 1 % of the text decodes to stray marks.
+    latin = tmp_path / "latin_tail.csv"
+    latin.write_bytes(head + ("café " * (len(head) // 100)).encode("latin-1"))
+    assert rejection(latin).code == "encoding_unknown"
+    # A Thai mark that opens a slice after a Thai letter is no stray mark.
+    text = "ก" * read_module._CP874_SLICE + "ั" * 5
+    assert read_module._cp874_to_utf8(text.encode("cp874"), "cut.csv") == text.encode("utf-8")
 
 
 def test_header_not_found(tmp_path):
