@@ -11,6 +11,7 @@ content already lies under another path is recorded as a duplicate and not loade
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -50,7 +51,10 @@ _RACY_SECONDS = 2
 
 # The names of the cells in landing.<source>._raw_values, per sheet ('' for CSV), and the
 # canonical column each was read as (NULL: an unknown extra column), kept once per file in
-# landing.<source>_files.raw_headers instead of in every row.
+# landing.<source>_files.raw_headers instead of in every row. A cell whose text is exactly the
+# landed value of the text column it was read as is stored as NULL: that value restores it
+# (restored_cells_sql), and most of a ledger's long cells (document numbers, names, tax IDs)
+# are then not written twice.
 RAW_HEADERS_TYPE = "STRUCT(sheet VARCHAR, headers VARCHAR[], canonical VARCHAR[])[]"
 FILES_TABLE_COLUMNS = f"""
     source VARCHAR, source_file VARCHAR, sha256 VARCHAR, size_bytes BIGINT, file_format VARCHAR,
@@ -230,6 +234,64 @@ def _empty_read(source: Source) -> RawRead:
     )
 
 
+@functools.cache
+def text_valued_columns(source: Source) -> tuple[str, ...]:
+    """The canonical columns landed as text under their own name: their raw cells may be
+    stored as NULL (see RAW_HEADERS_TYPE). A blank cell lands as NULL in each of them
+    (tests/unit/test_landing_batches.py), so a NULL cell restores to NULL when it was blank."""
+    landed = normalise(source, _empty_read(source)).schema
+    return tuple(name for name in source.canonical_names if landed.get(name) == pl.String)
+
+
+def _cells_for_storage(source: Source, read: RawRead, rows: pl.DataFrame) -> pl.DataFrame:
+    """`rows` of `read` with each raw cell equal to the value of its text column set to NULL."""
+    text_columns = set(text_valued_columns(source))
+    sheet = pl.col("_sheet").fill_null("")  # '' for a CSV file, as in RawRead.raw_columns
+    stored = []
+    for position, cell in enumerate(raw_cell_columns(rows.columns)):  # one per column
+        same_as_value = [
+            (sheet == sheet_name) & (pl.col(cell) == pl.col(columns[position]))
+            for sheet_name, columns in read.raw_columns.items()
+            if position < len(columns) and columns[position] in text_columns
+        ]
+        if same_as_value:
+            stored.append(pl.when(pl.any_horizontal(same_as_value)).then(None).otherwise(pl.col(cell)).alias(cell))
+    return rows.with_columns(stored)
+
+
+@dataclass(frozen=True)
+class RestoredCells:
+    """SQL that gives a landed row's cells as read: a NULL cell read as a text column takes the
+    row's value of that column. `values` (select-list items, may be empty) brings those values
+    from the landing row into scope under the names `value_columns`; `expression` then gives
+    the cells; `parameters` are its bound parameters."""
+
+    values: str
+    value_columns: list[str]
+    expression: str
+    parameters: dict
+
+
+_RESTORE_PREFIX = "__value_"
+
+
+def restored_cells_sql(source: Source, landing_alias: str, cells: str, columns: str) -> RestoredCells:
+    """RestoredCells from `cells` (the row's `_raw_values`) and `columns` (the canonical column of
+    each cell, from its file's raw_headers), with the landing row as `landing_alias`."""
+    names = text_valued_columns(source)
+    value_columns = [f'"{_RESTORE_PREFIX}{name}"' for name in names]
+    values = ", ".join(f'{landing_alias}."{name}" AS {column}' for name, column in zip(names, value_columns, strict=True))
+    if not names:
+        return RestoredCells("", [], cells, {})
+    branches = " ".join(f"WHEN $text_column_{n} THEN {column}" for n, column in enumerate(value_columns))
+    return RestoredCells(
+        values=values,
+        value_columns=value_columns,
+        expression=f"list_transform(list_zip({cells}, {columns}), lambda cell: coalesce(cell[1], CASE cell[2] {branches} END))",
+        parameters={f"text_column_{n}": name for n, name in enumerate(names)},
+    )
+
+
 def _insert_landed_rows(
     connection, source: Source, rows: pl.DataFrame, source_file: str, sha256: str, run_id: str
 ) -> None:
@@ -371,7 +433,10 @@ def _read_and_normalise(
             outcomes.append(rejection)
     reads = [outcome for outcome in outcomes if isinstance(outcome, RawRead)]
     normalised = iter(normalise_files(source, reads))
-    return [outcome if isinstance(outcome, FileRejected) else (outcome, next(normalised)) for outcome in outcomes]
+    return [
+        outcome if isinstance(outcome, FileRejected) else (outcome, _cells_for_storage(source, outcome, next(normalised)))
+        for outcome in outcomes
+    ]
 
 
 def _land_file(

@@ -111,8 +111,8 @@ class RawRead:
     raw_headers: per sheet (`""` for a CSV file), the header of each raw cell (header text,
     repeated names made unique, `_column_<n>` for a cell without a header). The names are kept
     once per sheet rather than in every row: `raw_values(row)` gives a row's cells as a dict;
-    landing stores the cells as the list `_raw_values`, and audit.quarantine shows them as a
-    JSON object header -> value.
+    landing stores the cells as the list `_raw_values` (pipeline/landing.py), and
+    audit.quarantine shows them as a JSON object header -> value.
 
     raw_columns: per sheet, aligned with raw_headers, the canonical name each cell was read as
     (None for an unknown extra column), so personal values can be told apart from the others

@@ -16,6 +16,7 @@ from __future__ import annotations
 import duckdb
 
 from pipeline.contract import SOURCES_BY_NAME
+from pipeline.landing import restored_cells_sql
 from pipeline.validation.suites import IDENTIFIER, UNIQUENESS, Expectation, Suite, quoted_column
 
 def failure_predicate(expectation: Expectation, parameter: str) -> tuple[str, dict]:
@@ -225,15 +226,18 @@ def append_rows(
 def _with_raw_values(source: str, quarantined_rows: str) -> tuple[str, dict]:
     """The quarantined rows with `raw_values` filled from landing: the row's cells as a JSON
     object header -> value, the header names taken from the file's landing record (a sheet
-    narrower than another of its workbook has trailing nulls in its list: they are not its cells).
+    narrower than another of its workbook has trailing nulls in its list: they are not its cells),
+    each cell as read (landing stores some as NULL: pipeline/landing.py, restored_cells_sql).
 
     `raw_values_masked` is the same object for analysts: a cell read as a personal column, or
     as a column the contract does not know, shows only its shape (`mask_personal`). Returns the
     statement and its bound parameters.
     """
+    landed = SOURCES_BY_NAME[source]
+    restored = restored_cells_sql(landed, "l", "_stored_cells", "_sheet_headers.canonical")
     sql = f"""
         WITH joined AS (
-            SELECT q.*, l._raw_values AS _cells,
+            SELECT q.*, l._raw_values AS _stored_cells, {restored.values + ',' if restored.values else ''}
                    list_filter(f.raw_headers, lambda h: h.sheet = coalesce(q.sheet, ''))[1] AS _sheet_headers
             FROM {quarantined_rows} q
             LEFT JOIN landing.{source} l
@@ -244,7 +248,9 @@ def _with_raw_values(source: str, quarantined_rows: str) -> tuple[str, dict]:
         -- Materialised: inlined, the sheet's headers were looked up again at every use, inside
         -- the lambda below for every cell (half the statement's time).
         named AS MATERIALIZED (
-            SELECT * EXCLUDE (_sheet_headers), _sheet_headers.headers AS _headers, _sheet_headers.canonical AS _columns
+            SELECT * EXCLUDE (_sheet_headers, _stored_cells{''.join(', ' + c for c in restored.value_columns)}),
+                   _sheet_headers.headers AS _headers, _sheet_headers.canonical AS _columns,
+                   {restored.expression} AS _cells
             FROM joined
         )
         SELECT * EXCLUDE (_cells, _headers, _columns)
@@ -257,7 +263,7 @@ def _with_raw_values(source: str, quarantined_rows: str) -> tuple[str, dict]:
         FROM named
         ORDER BY source_file, sheet, row_number
     """
-    return sql, {"shared_columns": SOURCES_BY_NAME[source].shared_names}
+    return sql, {**restored.parameters, "shared_columns": landed.shared_names}
 
 
 def attach_raw_values(connection: duckdb.DuckDBPyConnection, source: str, quarantine_table: str) -> None:
