@@ -238,7 +238,7 @@ def _empty_read(source: Source) -> RawRead:
 def text_valued_columns(source: Source) -> tuple[str, ...]:
     """The canonical columns landed as text under their own name: their raw cells may be
     stored as NULL (see RAW_HEADERS_TYPE). A blank cell lands as NULL in each of them
-    (tests/unit/test_landing_batches.py), so a NULL cell restores to NULL when it was blank."""
+    (tests/unit/test_landing_raw_cells.py), so a NULL cell restores to NULL when it was blank."""
     landed = normalise(source, _empty_read(source)).schema
     return tuple(name for name in source.canonical_names if landed.get(name) == pl.String)
 
@@ -279,10 +279,10 @@ def restored_cells_sql(source: Source, landing_alias: str, cells: str, columns: 
     """RestoredCells from `cells` (the row's `_raw_values`) and `columns` (the canonical column of
     each cell, from its file's raw_headers), with the landing row as `landing_alias`."""
     names = text_valued_columns(source)
-    value_columns = [f'"{_RESTORE_PREFIX}{name}"' for name in names]
-    values = ", ".join(f'{landing_alias}."{name}" AS {column}' for name, column in zip(names, value_columns, strict=True))
     if not names:
         return RestoredCells("", [], cells, {})
+    value_columns = [f'"{_RESTORE_PREFIX}{name}"' for name in names]
+    values = ", ".join(f'{landing_alias}."{name}" AS {column}' for name, column in zip(names, value_columns, strict=True))
     branches = " ".join(f"WHEN $text_column_{n} THEN {column}" for n, column in enumerate(value_columns))
     return RestoredCells(
         values=values,

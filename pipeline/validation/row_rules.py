@@ -233,8 +233,8 @@ def _with_raw_values(source: str, quarantined_rows: str) -> tuple[str, dict]:
     as a column the contract does not know, shows only its shape (`mask_personal`). Returns the
     statement and its bound parameters.
     """
-    landed = SOURCES_BY_NAME[source]
-    restored = restored_cells_sql(landed, "l", "_stored_cells", "_sheet_headers.canonical")
+    contract_source = SOURCES_BY_NAME[source]
+    restored = restored_cells_sql(contract_source, "l", "_stored_cells", "_sheet_headers.canonical")
     sql = f"""
         WITH joined AS (
             SELECT q.*, l._raw_values AS _stored_cells, {restored.values + ',' if restored.values else ''}
@@ -263,7 +263,7 @@ def _with_raw_values(source: str, quarantined_rows: str) -> tuple[str, dict]:
         FROM named
         ORDER BY source_file, sheet, row_number
     """
-    return sql, {**restored.parameters, "shared_columns": landed.shared_names}
+    return sql, {**restored.parameters, "shared_columns": contract_source.shared_names}
 
 
 def attach_raw_values(connection: duckdb.DuckDBPyConnection, source: str, quarantine_table: str) -> None:
