@@ -126,8 +126,10 @@ def validate_table(
         if columns
         else "1 AS _no_columns"
     )
-    relation = connection.sql(f"SELECT {selected} FROM {f'({rows})' if rows else table}", params=params)
-    frame = relation.to_arrow_table().to_pandas(date_as_object=False)
+    # A prepared statement, not a relation: `connection.sql` with parameters ran the statement
+    # once more before handing the rows over (1.9 s against 0.15 s for a 225,000-row sample).
+    selection = connection.execute(f"SELECT {selected} FROM {f'({rows})' if rows else table}", params or {})
+    frame = selection.to_arrow_table().to_pandas(date_as_object=False)
     large_batch = frame.size >= RELEASE_AFTER_CELLS
 
     context = gx.get_context(mode="ephemeral")
@@ -183,7 +185,8 @@ def _proof_sample(connection: duckdb.DuckDBPyConnection, rows: str, params: dict
     stride = max(1, -(-count // max(proof_rows, 1)))
     if stride == 1:
         return rows, params
-    sampled = f"SELECT * FROM ({rows}) WHERE hash(_source_file, _row_number) % $proof_stride = 0"
+    # The stride typed as the hash is (UBIGINT): an untyped one made the modulo HUGEINT, 8 times slower.
+    sampled = f"SELECT * FROM ({rows}) WHERE hash(_source_file, _row_number) % $proof_stride::UBIGINT = 0"
     return sampled, {**params, "proof_stride": stride}
 
 
