@@ -46,8 +46,9 @@ PERSONAL_COLUMNS = frozenset(
     }
 )
 EXAMPLES_SHOWN = 5
-# At most about this many rows are handed to GX for the rules the split applied (4 s for the
-# ledger's suite on this machine's 2 cores; all 11.8 M staged ledger lines of scale 1000 took 100 s).
+# At most about this many rows are handed to GX for the rules the split applied (0.5 s for the
+# ledger's suite at scale 100 on this machine's 2 cores; all 11.8 M staged ledger lines of
+# scale 1000 took 100 s).
 GX_PROOF_ROWS = 250_000
 # Memory is handed back to the system after a batch of at least this many cells: the
 # collection it takes (0.1 s with GX's objects loaded) was a third of a small table's check.
