@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from functools import cache
 from pathlib import Path
@@ -19,6 +20,7 @@ import yaml
 
 from pipeline.config import CATALOG_PATH, Settings
 from pipeline.contract import SOURCES_BY_NAME
+from pipeline.ingest.read import RAW_CELL_PATTERN
 
 # Written from the checkout; relative to the folder the command is run in.
 DATA_DICTIONARY_PATH = Path("docs", "data-dictionary.md")
@@ -31,6 +33,8 @@ BUILD_ONLY_SCHEMAS = ("landing", "staging", "tracking", "feedback")
 ROW_SCHEMAS = ("landing", "staging")
 FILES_TABLE_SUFFIX = "_files"
 INVALID_SUFFIX = "_invalid"
+# The catalog entry describing every raw-cell column (`_raw_1`, `_raw_2`, ...) of a landing table.
+RAW_CELL_ENTRY = "_raw_<n>"
 
 
 @cache
@@ -60,6 +64,8 @@ def column_description(schema: str, table: str, column: str) -> str | None:
         else:
             found = (catalog["source_columns"].get(table) or {}).get(column) or catalog["row_columns"].get(column)
     found = found or catalog["shared_columns"].get(column)
+    if found is None and schema == "landing" and re.fullmatch(RAW_CELL_PATTERN, column):
+        found = catalog["row_columns"].get(RAW_CELL_ENTRY)
     if found is None and column.endswith(INVALID_SUFFIX):
         # Each typed column of a landed row has a flag saying its raw value could not be read.
         read = column.removesuffix(INVALID_SUFFIX)

@@ -30,7 +30,7 @@ from pipeline.change_tracking import table_exists
 from pipeline.contract import Source
 from pipeline.ingest import FileRejected, RawRead, normalise, read_raw_file
 from pipeline.ingest.normalise import normalise_files
-from pipeline.ingest.read import LINEAGE_COLUMNS, raw_cell_columns
+from pipeline.ingest.read import LINEAGE_COLUMNS, RAW_CELL_PREFIX, raw_cell_columns
 from pipeline.processes import process_running
 
 RAW_FILE_SUFFIXES = {".csv", ".xlsx"}
@@ -38,6 +38,8 @@ RAW_FILE_SUFFIXES = {".csv", ".xlsx"}
 FILE_REMOVED = "file_removed"
 FILE_REMOVED_REASON = "no longer in the raw-data folder; its rows left the warehouse"
 SPILL_PREFIX = ".landing-spill-"
+# The one list of raw cells per row that builds before 2026-12-06 stored (_cells_as_columns).
+LEGACY_CELLS_COLUMN = "_raw_values"
 _HASH_CHUNK = 1 << 20
 # Batches of files parsed ahead of the one being written: parsing is most of landing's time,
 # and two at once keep two cores busy where one file's polars work alone does not.
@@ -49,8 +51,10 @@ BATCH_BYTES = 16 << 20
 # may share a clock tick with a later write (git's "racy clean" case).
 _RACY_SECONDS = 2
 
-# The names of the cells in landing.<source>._raw_values, per sheet ('' for CSV), and the
-# canonical column each was read as (NULL: an unknown extra column), kept once per file in
+# A row's raw cells are columns `_raw_1`, `_raw_2`, ... of landing.<source>, as many as the widest
+# file landed has (a narrower file's rows have NULL in the last ones): separate columns write in
+# 60 % of the time a list of them took. Their names per sheet ('' for CSV), and the canonical
+# column each was read as (NULL: an unknown extra column), are kept once per file in
 # landing.<source>_files.raw_headers instead of in every row. A cell whose text is exactly the
 # landed value of the text column it was read as is stored as NULL: that value restores it
 # (restored_cells_sql), and most of a ledger's long cells (document numbers, names, tax IDs)
@@ -124,6 +128,46 @@ class LandingReport:
 def ensure_landing_tables(connection: duckdb.DuckDBPyConnection, source: Source) -> None:
     connection.execute("CREATE SCHEMA IF NOT EXISTS landing")
     connection.execute(f"CREATE TABLE IF NOT EXISTS landing.{source.name}_files ({FILES_TABLE_COLUMNS})")
+    _cells_as_columns(connection, source)
+
+
+def _landed_columns(connection: duckdb.DuckDBPyConnection, source: Source) -> list[str]:
+    return [
+        name
+        for (name,) in connection.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = 'landing' AND table_name = ? ORDER BY column_index",
+            [source.name],
+        ).fetchall()
+    ]
+
+
+def _cells_as_columns(connection: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """A landing table of a build before the cells were columns (one list `_raw_values`) gets
+    them as columns, its rows kept: its files are not parsed again."""
+    if LEGACY_CELLS_COLUMN not in _landed_columns(connection, source):
+        return
+    (width,) = connection.execute(f"SELECT coalesce(max(len({LEGACY_CELLS_COLUMN})), 0) FROM landing.{source.name}").fetchall()[0]
+    cells = ", ".join(f'{LEGACY_CELLS_COLUMN}[{n}] AS "{RAW_CELL_PREFIX}{n}"' for n in range(1, width + 1))
+    connection.execute(
+        f"CREATE OR REPLACE TABLE landing.{source.name} AS "
+        f"SELECT * EXCLUDE ({LEGACY_CELLS_COLUMN}){', ' + cells if cells else ''} FROM landing.{source.name}"
+    )
+
+
+def _add_cell_columns(connection: duckdb.DuckDBPyConnection, source: Source, cells: list[str]) -> None:
+    """Columns for the cells of a file wider than any landed before."""
+    present = set(_landed_columns(connection, source))
+    for cell in cells:  # one per raw column of the widest file
+        if cell not in present:
+            connection.execute(f'ALTER TABLE landing.{source.name} ADD COLUMN "{cell}" VARCHAR')
+
+
+def landed_cells_sql(connection: duckdb.DuckDBPyConnection, source: Source, landing_alias: str) -> str:
+    """A landed row's stored cells as one list (`landing_alias` the landing row): cut it to the
+    row's sheet's headers, as a narrower file has NULLs in the last cells."""
+    cells = raw_cell_columns(_landed_columns(connection, source))
+    return f"[{', '.join(f'{landing_alias}.{cell}' for cell in cells)}]::VARCHAR[]"
 
 
 def land_source(
@@ -276,7 +320,7 @@ _RESTORE_PREFIX = "__value_"
 
 
 def restored_cells_sql(source: Source, landing_alias: str, cells: str, columns: str) -> RestoredCells:
-    """RestoredCells from `cells` (the row's `_raw_values`) and `columns` (the canonical column of
+    """RestoredCells from `cells` (the row's stored cells as a list, landed_cells_sql) and `columns` (the canonical column of
     each cell, from its file's raw_headers), with the landing row as `landing_alias`."""
     names = text_valued_columns(source)
     if not names:
@@ -295,19 +339,16 @@ def restored_cells_sql(source: Source, landing_alias: str, cells: str, columns: 
 def _insert_landed_rows(
     connection, source: Source, rows: pl.DataFrame, source_file: str, sha256: str, run_id: str
 ) -> None:
-    """Rows of `normalise` into landing.<source>, with the file's lineage constants, and the raw
-    cells (_raw_1, _raw_2, ...) as one list, `_raw_values`."""
+    """Rows of `normalise` into landing.<source>, with the file's lineage constants."""
     connection.register("landed_rows", rows)
-    # DuckDB builds the list (polars' concat_list is several times slower) and adds the
-    # constants, rather than polars copying them into every row.
-    cells = raw_cell_columns(rows.columns)
+    # DuckDB adds the constants, rather than polars copying them into every row.
     landed = (
-        f"SELECT ?::VARCHAR AS _source_file, * EXCLUDE (_source_file{''.join(', ' + c for c in cells)}), "
-        f"[{', '.join(cells)}]::VARCHAR[] AS _raw_values, "
+        "SELECT ?::VARCHAR AS _source_file, * EXCLUDE (_source_file), "
         "?::VARCHAR AS _file_sha256, ?::VARCHAR AS _run_id FROM landed_rows"
     )
     try:
         if table_exists(connection, "landing", source.name):
+            _add_cell_columns(connection, source, raw_cell_columns(rows.columns))
             connection.execute(f"INSERT INTO landing.{source.name} BY NAME {landed}", [source_file, sha256, run_id])
         else:
             connection.execute(f"CREATE TABLE landing.{source.name} AS {landed}", [source_file, sha256, run_id])
@@ -335,7 +376,7 @@ class _Spill:
         self.cells: list[str] = []
 
     def add(self, rows: pl.DataFrame, source_file: str, sha256: str) -> None:
-        """One file's rows of `normalise`, with its lineage and its number of raw cells."""
+        """One file's rows of `normalise`, with its lineage."""
         cells = raw_cell_columns(rows.columns)
         if len(cells) > len(self.cells):
             self.cells = cells
@@ -343,25 +384,23 @@ class _Spill:
         rows.with_columns(
             pl.lit(source_file, dtype=pl.String).alias("_source_file"),
             pl.lit(sha256, dtype=pl.String).alias("_file_sha256"),
-            pl.lit(len(cells), dtype=pl.Int32).alias("__raw_count"),
         ).write_parquet(path, compression="lz4", statistics=False)
         self.paths.append(os.fspath(path))
 
     def insert_into(self, connection: duckdb.DuckDBPyConnection, source: Source, run_id: str) -> None:
         if not self.paths:
             return
-        # A file narrower than the widest has no columns for the last cells (null here): its
-        # list is cut to its own cells. DuckDB builds the lists (polars' concat_list is slower).
+        # A file narrower than the widest has no columns for the last cells: NULL in its rows.
         landed = (
-            f"SELECT _source_file, * EXCLUDE (_source_file, _file_sha256, __raw_count, {', '.join(self.cells)}), "
-            f"[{', '.join(self.cells)}][1:__raw_count]::VARCHAR[] AS _raw_values, "
-            "_file_sha256, ?::VARCHAR AS _run_id FROM read_parquet(?::VARCHAR[], union_by_name = true)"
+            "SELECT _source_file, * EXCLUDE (_source_file, _file_sha256), _file_sha256, ?::VARCHAR AS _run_id "
+            "FROM read_parquet(?::VARCHAR[], union_by_name = true)"
         )
         # The landing table's row order means nothing (every reader orders or aggregates); kept,
         # it made the next checkpoint rewrite the whole table (14 s of 11 M rows at scale 1000).
         connection.execute("SET preserve_insertion_order = false")
         try:
             if table_exists(connection, "landing", source.name):
+                _add_cell_columns(connection, source, self.cells)
                 connection.execute(f"INSERT INTO landing.{source.name} BY NAME {landed}", [run_id, self.paths])
             else:
                 connection.execute(f"CREATE TABLE landing.{source.name} AS {landed}", [run_id, self.paths])

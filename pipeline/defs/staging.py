@@ -21,6 +21,7 @@ import polars as pl
 from pipeline import change_tracking, pii, sql_functions, steps
 from pipeline.config import SQL_DIR
 from pipeline.contract import SOURCES, Source
+from pipeline.ingest.read import RAW_CELL_PATTERN
 from pipeline.metadata import markdown_table, table_metadata
 from pipeline.reasons import counts_markdown
 from pipeline.resources import WarehouseResource
@@ -49,9 +50,12 @@ def staging_asset(source: Source) -> dg.AssetsDefinition:
     )
 
     staging_table, quarantine_table = f"staging.{source.name}", f"audit.quarantine_{source.name}"
-    # Raw values are left out of the candidates (most rows are staged, which never carry them)
-    # and joined to the quarantined rows afterwards.
-    candidates = f"SELECT * REPLACE (NULL::VARCHAR AS _raw_values) FROM ({model.select})"
+    # Raw cells are left out of the candidates (most rows are staged, which never carry them)
+    # and joined to the quarantined rows afterwards (row_rules.attach_raw_values).
+    candidates = (
+        f"SELECT COLUMNS(lambda c: NOT regexp_matches(c, '{RAW_CELL_PATTERN}')), NULL::VARCHAR AS _raw_values "
+        f"FROM ({model.select})"
+    )
 
     def _split(connection, build: change_tracking.Build) -> None:
         """Only the new files' rows added, when they can be; else every row split again."""

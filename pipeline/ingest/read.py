@@ -50,6 +50,8 @@ HEADER_MIN_REQUIRED_SHARE = 0.6
 LINEAGE_COLUMNS = ("_row_number", "_sheet", "_row_kind", "_extra")
 # The row's cells as read are the columns _raw_1, _raw_2, ... (see RawRead).
 RAW_CELL_PREFIX = "_raw_"
+# The names of the raw-cell columns, as a regular expression (polars and DuckDB read it alike).
+RAW_CELL_PATTERN = f"^{RAW_CELL_PREFIX}\\d+$"
 
 _XLSX_SIGNATURE = b"PK\x03\x04"
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -111,7 +113,7 @@ class RawRead:
     raw_headers: per sheet (`""` for a CSV file), the header of each raw cell (header text,
     repeated names made unique, `_column_<n>` for a cell without a header). The names are kept
     once per sheet rather than in every row: `raw_values(row)` gives a row's cells as a dict;
-    landing stores the cells as the list `_raw_values` (pipeline/landing.py), and
+    landing stores the cells as these columns (pipeline/landing.py), and
     audit.quarantine shows them as a JSON object header -> value.
 
     raw_columns: per sheet, aligned with raw_headers, the canonical name each cell was read as
@@ -506,7 +508,7 @@ def _sheet_table(
         row_kind.alias("_row_kind"),
         # The cells as read; their header names are kept once, in raw_headers.
         *[pl.col(column).alias(f"{RAW_CELL_PREFIX}{n}") for n, column in enumerate(cell_for_json, start=1)],
-    ).select(*source.canonical_names, *LINEAGE_COLUMNS, pl.col(f"^{RAW_CELL_PREFIX}\\d+$"))
+    ).select(*source.canonical_names, *LINEAGE_COLUMNS, pl.col(RAW_CELL_PATTERN))
 
     million = matched.filter(pl.col("million_baht"))["canonical"].to_list()
     languages = set(matched["language"].drop_nulls().to_list())

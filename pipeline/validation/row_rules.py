@@ -16,7 +16,7 @@ from __future__ import annotations
 import duckdb
 
 from pipeline.contract import SOURCES_BY_NAME
-from pipeline.landing import restored_cells_sql
+from pipeline.landing import landed_cells_sql, restored_cells_sql
 from pipeline.validation.suites import IDENTIFIER, UNIQUENESS, Expectation, Suite, quoted_column
 
 def failure_predicate(expectation: Expectation, parameter: str) -> tuple[str, dict]:
@@ -216,14 +216,14 @@ def append_rows(
     connection.execute("CREATE OR REPLACE TEMP TABLE quarantined_rows AS " + _QUARANTINED, [suite.source])
     connection.execute(f"INSERT INTO {staging_table} BY NAME SELECT {_STAGED_COLUMNS} FROM flagged WHERE len(_reasons) = 0")
     (staged,) = connection.execute("SELECT count(*) FROM flagged WHERE len(_reasons) = 0").fetchall()[0]
-    with_raw_values, parameters = _with_raw_values(suite.source, "quarantined_rows")
+    with_raw_values, parameters = _with_raw_values(connection, suite.source, "quarantined_rows")
     connection.execute(f"INSERT INTO {quarantine_table} BY NAME {with_raw_values}", parameters)
     (quarantined,) = connection.execute("SELECT count(*) FROM quarantined_rows").fetchall()[0]
     connection.execute("DROP TABLE quarantined_rows")
     return staged, quarantined
 
 
-def _with_raw_values(source: str, quarantined_rows: str) -> tuple[str, dict]:
+def _with_raw_values(connection: duckdb.DuckDBPyConnection, source: str, quarantined_rows: str) -> tuple[str, dict]:
     """The quarantined rows with `raw_values` filled from landing: the row's cells as a JSON
     object header -> value, the header names taken from the file's landing record (a sheet
     narrower than another of its workbook has trailing nulls in its list: they are not its cells),
@@ -235,9 +235,10 @@ def _with_raw_values(source: str, quarantined_rows: str) -> tuple[str, dict]:
     """
     contract_source = SOURCES_BY_NAME[source]
     restored = restored_cells_sql(contract_source, "l", "_stored_cells", "_sheet_headers.canonical")
+    stored_cells = landed_cells_sql(connection, contract_source, "l")
     sql = f"""
         WITH joined AS (
-            SELECT q.*, l._raw_values AS _stored_cells, {restored.values + ',' if restored.values else ''}
+            SELECT q.*, {stored_cells} AS _stored_cells, {restored.values + ',' if restored.values else ''}
                    list_filter(f.raw_headers, lambda h: h.sheet = coalesce(q.sheet, ''))[1] AS _sheet_headers
             FROM {quarantined_rows} q
             LEFT JOIN landing.{source} l
@@ -269,6 +270,6 @@ def _with_raw_values(source: str, quarantined_rows: str) -> tuple[str, dict]:
 def attach_raw_values(connection: duckdb.DuckDBPyConnection, source: str, quarantine_table: str) -> None:
     """Fill `raw_values` of the rows of `quarantine_table` (see _with_raw_values)."""
     connection.execute(f"CREATE OR REPLACE TEMP TABLE quarantined_rows AS SELECT * FROM {quarantine_table}")
-    with_raw_values, parameters = _with_raw_values(source, "quarantined_rows")
+    with_raw_values, parameters = _with_raw_values(connection, source, "quarantined_rows")
     connection.execute(f"CREATE OR REPLACE TABLE {quarantine_table} AS {with_raw_values}", parameters)
     connection.execute("DROP TABLE quarantined_rows")

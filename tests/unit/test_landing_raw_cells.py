@@ -13,7 +13,10 @@ import pytest
 
 from pipeline import contract
 from pipeline.ingest import normalise, read_raw_file
-from pipeline.landing import _empty_read, land_source, restored_cells_sql, text_valued_columns
+from pipeline.ingest.read import RAW_CELL_PATTERN
+from pipeline.landing import (
+    _empty_read, ensure_landing_tables, land_source, landed_cells_sql, restored_cells_sql, text_valued_columns,
+)
 
 SAMPLE_RAW = Path(__file__).resolve().parents[2] / "data" / "raw"
 SOURCES = {source.name: source for source in contract.SOURCES}
@@ -41,15 +44,17 @@ def test_landed_cells_restore_to_the_cells_as_read(tmp_path, source_name):
     connection = duckdb.connect(str(tmp_path / "build.duckdb"))
     report = land_source(connection, source, SAMPLE_RAW, "run-1")
     assert report.loaded
-    restored = restored_cells_sql(source, "landed", "_raw_values", "headers.canonical")
+    restored = restored_cells_sql(source, "landed", "_stored_cells", "headers.canonical")
+    # Cut to the file's own width: a file narrower than the widest landed has NULL in the last cells.
     landed = connection.sql(
         f"""
         SELECT _source_file AS source_file, coalesce(_sheet, '') AS sheet, _row_number AS row_number,
-               {restored.expression} AS cells,
-               len(list_filter(_raw_values, lambda cell: cell IS NULL)) AS stored_nulls
+               ({restored.expression})[1:file_width] AS cells,
+               len(list_filter(_stored_cells[1:file_width], lambda cell: cell IS NULL)) AS stored_nulls
         FROM (
-            SELECT landed.*, {restored.values},
-                   list_filter(f.raw_headers, lambda h: h.sheet = coalesce(landed._sheet, ''))[1] AS headers
+            SELECT landed.*, {restored.values}, {landed_cells_sql(connection, source, "landed")} AS _stored_cells,
+                   list_filter(f.raw_headers, lambda h: h.sheet = coalesce(landed._sheet, ''))[1] AS headers,
+                   list_max(list_transform(f.raw_headers, lambda h: len(h.headers))) AS file_width
             FROM landing.{source.name} landed JOIN landing.{source.name}_files f ON f.source_file = landed._source_file
         )
         """,
@@ -74,3 +79,76 @@ def test_landed_cells_restore_to_the_cells_as_read(tmp_path, source_name):
     # Stored as NULL beyond the blank cells: cells equal to their column's value.
     blank_cells = as_read.select(pl.col("cells").list.eval(pl.element().is_null()).list.sum().sum()).item()
     assert landed["stored_nulls"].sum() > blank_cells
+
+
+def _with_extra_column(csv: bytes, header: bytes) -> bytes:
+    """The CSV with one more column at the end: `header`, and a value per data line."""
+    lines = csv.split(b"\n")
+    widened = []
+    for number, line in enumerate(lines):  # one per line of a small test file
+        if not line.strip():
+            widened.append(line)
+            continue
+        end = b"\r" if line.endswith(b"\r") else b""
+        cell = header if number == 0 else b"extra-%d" % number
+        widened.append(line.removesuffix(b"\r") + b"," + cell + end)
+    return b"\n".join(widened)
+
+
+def test_a_wider_file_adds_cell_columns_and_the_narrower_rows_keep_theirs(tmp_path):
+    source = SOURCES["spending"]
+    raw = tmp_path / "raw"
+    (raw / "spending").mkdir(parents=True)
+    original = (SAMPLE_RAW / "spending" / "spending_2564_04.csv").read_bytes()
+    (raw / "spending" / "spending_2564_04.csv").write_bytes(original)
+    connection = duckdb.connect(str(tmp_path / "build.duckdb"))
+    land_source(connection, source, raw, "run-1")
+    width = lambda: len([c for (c,) in connection.execute(  # noqa: E731
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'spending' AND column_name LIKE '\\_raw\\_%' ESCAPE '\\'"
+    ).fetchall()])
+    narrow = width()
+
+    (raw / "spending" / "spending_2564_05.csv").write_bytes(_with_extra_column(original, b"note_from_office"))
+    report = land_source(connection, source, raw, "run-2")
+    assert report.loaded == ["spending/spending_2564_05.csv"]
+    assert width() == narrow + 1
+    last = f"_raw_{narrow + 1}"
+    by_file = dict(connection.execute(
+        f"SELECT _source_file, count({last}) FROM landing.spending GROUP BY ALL"
+    ).fetchall())
+    # The wider file's extra cell is kept for every data row; the narrower file has none there.
+    assert by_file["spending/spending_2564_04.csv"] == 0
+    (data_rows,) = connection.execute(
+        "SELECT count(*) FROM landing.spending WHERE _source_file = 'spending/spending_2564_05.csv' AND _row_kind = 'data'"
+    ).fetchall()[0]
+    assert by_file["spending/spending_2564_05.csv"] >= data_rows > 0
+
+
+def test_a_landing_table_of_cells_as_one_list_gets_them_as_columns_with_its_rows_kept(tmp_path):
+    source = SOURCES["registrations"]
+    connection = duckdb.connect(str(tmp_path / "build.duckdb"))
+    land_source(connection, source, SAMPLE_RAW, "run-1")
+    not_a_cell = f"COLUMNS(lambda c: NOT regexp_matches(c, '{RAW_CELL_PATTERN}'))"
+
+    def cells_of_their_files_width() -> pl.DataFrame:
+        return connection.sql(
+            f"""
+            SELECT {not_a_cell}, cells[1:list_max(list_transform(f.raw_headers, lambda h: len(h.headers)))] AS cells
+            FROM (SELECT l.*, {landed_cells_sql(connection, source, "l")} AS cells FROM landing.registrations l)
+            JOIN landing.registrations_files f ON f.source_file = _source_file
+            """
+        ).pl()
+
+    before = cells_of_their_files_width()
+    # The layout of builds before the cells were columns: one list per row, of its file's width.
+    connection.register("before", before)
+    connection.execute(
+        "CREATE OR REPLACE TABLE landing.registrations AS SELECT * EXCLUDE (cells), cells AS _raw_values FROM before"
+    )
+    ensure_landing_tables(connection, source)
+    after = cells_of_their_files_width()
+    assert "_raw_values" not in after.columns
+    key = ["_source_file", "_sheet", "_row_number"]
+    polars.testing.assert_frame_equal(before.sort(key), after.select(before.columns).sort(key))
+    # Nothing to parse again: the files are unchanged.
+    assert land_source(connection, source, SAMPLE_RAW, "run-2").loaded == []
