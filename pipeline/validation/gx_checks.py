@@ -30,12 +30,13 @@ column.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 
 import duckdb
 
-from pipeline.memory import release_memory
+from pipeline.memory import freeze_long_lived_objects, release_memory
 from pipeline.validation.suites import UNIQUENESS, Expectation, Suite, quoted_column
 
 # Columns whose values are personal data: never shown as examples in the UI.
@@ -90,6 +91,12 @@ def _masked(expectation: Expectation, values: list) -> list:
     return [v if isinstance(v, (int, float, str, bool)) or v is None else str(v) for v in values]
 
 
+@functools.cache
+def _freeze_great_expectations() -> None:
+    """GX's modules, imported by the first validation of the process, left out of later collections."""
+    freeze_long_lived_objects()
+
+
 def validate_table(
     connection: duckdb.DuckDBPyConnection,
     suite: Suite,
@@ -108,6 +115,7 @@ def validate_table(
     from great_expectations.execution_engine import pandas_execution_engine
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    _freeze_great_expectations()
     # GX fingerprints every batch under HASH_THRESHOLD bytes by hashing all its values (a batch
     # marker only, used for nothing here): that was half the time of a check. Off.
     pandas_execution_engine.HASH_THRESHOLD = 0
