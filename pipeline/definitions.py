@@ -12,6 +12,7 @@ import dagster as dg
 
 import pipeline.defs
 from pipeline.alerts import WAREHOUSE_FRESHNESS_POLICY
+from pipeline.memory import freeze_long_lived_objects
 from pipeline.resources import WarehouseResource
 
 # An asset's group is the first part of its key (its schema), except where named here.
@@ -52,3 +53,7 @@ with warnings.catch_warnings():
         *_modules_defs(),
         dg.Definitions(resources={"warehouse": WarehouseResource()}, executor=dg.in_process_executor),
     ).map_asset_specs(func=shared_policy)
+
+# In every process that loads the definitions (this command's, a run's, the code server's): the
+# modules and definitions live as long as it does, so garbage collections need not scan them.
+freeze_long_lived_objects()

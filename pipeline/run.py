@@ -31,7 +31,6 @@ import dagster as dg
 import duckdb
 
 from pipeline import raw_changes, terminal
-from pipeline.memory import freeze_long_lived_objects
 from pipeline.config import Settings
 from pipeline.definitions import defs
 from pipeline.defs.jobs import REFRESH_JOB, changed_refresh
@@ -89,7 +88,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     clock = {"main_started_at": time.time()}
-    freeze_long_lived_objects()  # the imports and the definitions, above
     settings = Settings.from_env()
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     report = settings.reports_dir / "programme_report.html"
