@@ -72,3 +72,18 @@ def test_kinds_and_freshness_follow_the_group():
         node = graph.get(key)
         assert node.kinds == KINDS_BY_GROUP[node.group_name], key
         assert node.freshness_policy == FRESHNESS_POLICY_BY_GROUP.get(node.group_name), key
+
+
+def test_a_process_that_loads_the_definitions_leaves_them_out_of_garbage_collections():
+    # In a fresh interpreter: the definitions' modules and objects are frozen, and a full
+    # collection afterwards does not scan them (pipeline/memory.py).
+    import subprocess
+    import sys
+
+    probe = (
+        "import gc, pipeline.definitions; frozen = gc.get_freeze_count(); "
+        "print(frozen, len(gc.get_objects()))"
+    )
+    frozen, tracked = map(int, subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True).stdout.split())
+    assert frozen > 100_000
+    assert tracked < frozen / 10
