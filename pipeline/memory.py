@@ -1,4 +1,5 @@
-"""Giving memory back to the operating system after a step that held large tables in Python.
+"""The process's memory: given back to the operating system after a step that held large tables
+in Python, and the long-lived objects kept out of the garbage collector's scans.
 
 A refresh runs every step in one process, so memory a step freed but the allocators kept
 (Python objects in reference cycles, Arrow's pool, glibc's heap) adds to the next step's peak.
