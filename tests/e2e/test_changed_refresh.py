@@ -32,19 +32,22 @@ def refreshed(tmp_path):
         yield raw, paths, instance
 
 
+# The evaluation contexts are closed when the tick is done, as the daemon does: left to the
+# garbage collector, a context's close came after the fixture's instance had ended and made that
+# finished instance Dagster's current one again (a later test then failed on its removed folder).
 def _sensor_tick(instance, cursor=None):
-    context = dg.build_sensor_context(
+    with dg.build_sensor_context(
         cursor=cursor, instance=instance, definitions=defs, resources={"warehouse": WarehouseResource()}
-    )
-    return raw_files_sensor.evaluate_tick(context)
+    ) as context:
+        return raw_files_sensor.evaluate_tick(context)
 
 
 def _schedule_tick(instance):
     schedule = defs.resolve_schedule_def("nightly_refresh")
-    context = dg.build_schedule_context(
+    with dg.build_schedule_context(
         instance=instance, repository_def=defs.get_repository_def(), resources={"warehouse": WarehouseResource()}
-    )
-    return schedule.evaluate_tick(context)
+    ) as context:
+        return schedule.evaluate_tick(context)
 
 
 def _new_spending_file(raw):

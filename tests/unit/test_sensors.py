@@ -39,8 +39,9 @@ def tick(raw: Path, cursor: str | None):
     """One evaluation as the daemon does it: run requests or a skip reason, and the new cursor."""
     # A build folder of its own, with no database: every source is pending.
     warehouse = WarehouseResource(raw_data_dir=str(raw), build_dir=str(raw.parent / "build"))
-    context = dg.build_sensor_context(cursor=cursor, resources={"warehouse": warehouse}, definitions=defs)
-    result = raw_files_sensor.evaluate_tick(context)
+    # Closed when the tick is done, as the daemon does (tests/e2e/test_changed_refresh.py says why).
+    with dg.build_sensor_context(cursor=cursor, resources={"warehouse": warehouse}, definitions=defs) as context:
+        result = raw_files_sensor.evaluate_tick(context)
     # The daemon keeps the cursor when a tick returns none.
     return result, result.cursor if result.cursor is not None else cursor
 
