@@ -30,7 +30,7 @@ from pipeline.change_tracking import table_exists
 from pipeline.contract import Source
 from pipeline.ingest import FileRejected, RawRead, normalise, read_raw_file
 from pipeline.ingest.normalise import normalise_files
-from pipeline.ingest.read import LINEAGE_COLUMNS, RAW_CELL_PREFIX, raw_cell_columns
+from pipeline.ingest.read import LINEAGE_COLUMNS, RAW_CELL_PATTERN, RAW_CELL_PREFIX, raw_cell_columns
 from pipeline.processes import process_running
 
 RAW_FILE_SUFFIXES = {".csv", ".xlsx"}
@@ -38,6 +38,8 @@ RAW_FILE_SUFFIXES = {".csv", ".xlsx"}
 FILE_REMOVED = "file_removed"
 FILE_REMOVED_REASON = "no longer in the raw-data folder; its rows left the warehouse"
 SPILL_PREFIX = ".landing-spill-"
+# A select-list item: every column of a landed row but its raw cells.
+COLUMNS_BUT_CELLS = f"COLUMNS(lambda c: NOT regexp_matches(c, '{RAW_CELL_PATTERN}'))"
 # The one list of raw cells per row that builds before 2026-12-06 stored (_cells_as_columns).
 LEGACY_CELLS_COLUMN = "_raw_values"
 _HASH_CHUNK = 1 << 20

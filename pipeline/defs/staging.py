@@ -21,7 +21,7 @@ import polars as pl
 from pipeline import change_tracking, pii, sql_functions, steps
 from pipeline.config import SQL_DIR
 from pipeline.contract import SOURCES, Source
-from pipeline.ingest.read import RAW_CELL_PATTERN
+from pipeline.landing import COLUMNS_BUT_CELLS
 from pipeline.metadata import markdown_table, table_metadata
 from pipeline.reasons import counts_markdown
 from pipeline.resources import WarehouseResource
@@ -46,14 +46,15 @@ def staging_asset(source: Source) -> dg.AssetsDefinition:
     deps = [dg.AssetKey(list(reference)) for reference in model.references]
     outputs = [("staging", source.name), ("audit", f"quarantine_{source.name}")]
     code = change_tracking.digest(
-        "validate", model.sql, suite_text(source.name), change_tracking.source_code(row_rules, pii, sql_functions, sys.modules[__name__])
+        "validate", model.sql, suite_text(source.name), COLUMNS_BUT_CELLS,
+        change_tracking.source_code(row_rules, pii, sql_functions, sys.modules[__name__]),
     )
 
     staging_table, quarantine_table = f"staging.{source.name}", f"audit.quarantine_{source.name}"
     # Raw cells are left out of the candidates (most rows are staged, which never carry them)
     # and joined to the quarantined rows afterwards (row_rules.attach_raw_values).
     candidates = (
-        f"SELECT COLUMNS(lambda c: NOT regexp_matches(c, '{RAW_CELL_PATTERN}')), NULL::VARCHAR AS _raw_values "
+        f"SELECT {COLUMNS_BUT_CELLS}, NULL::VARCHAR AS _raw_values "
         f"FROM ({model.select})"
     )
 

@@ -13,9 +13,9 @@ import pytest
 
 from pipeline import contract
 from pipeline.ingest import normalise, read_raw_file
-from pipeline.ingest.read import RAW_CELL_PATTERN
+from pipeline.ingest.read import raw_cell_columns
 from pipeline.landing import (
-    _empty_read, ensure_landing_tables, land_source, landed_cells_sql, restored_cells_sql, text_valued_columns,
+    COLUMNS_BUT_CELLS, _empty_read, ensure_landing_tables, land_source, landed_cells_sql, restored_cells_sql, text_valued_columns,
 )
 
 SAMPLE_RAW = Path(__file__).resolve().parents[2] / "data" / "raw"
@@ -103,9 +103,7 @@ def test_a_wider_file_adds_cell_columns_and_the_narrower_rows_keep_theirs(tmp_pa
     (raw / "spending" / "spending_2564_04.csv").write_bytes(original)
     connection = duckdb.connect(str(tmp_path / "build.duckdb"))
     land_source(connection, source, raw, "run-1")
-    width = lambda: len([c for (c,) in connection.execute(  # noqa: E731
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'spending' AND column_name LIKE '\\_raw\\_%' ESCAPE '\\'"
-    ).fetchall()])
+    width = lambda: len(raw_cell_columns(connection.table("landing.spending").columns))  # noqa: E731
     narrow = width()
 
     (raw / "spending" / "spending_2564_05.csv").write_bytes(_with_extra_column(original, b"note_from_office"))
@@ -128,12 +126,10 @@ def test_a_landing_table_of_cells_as_one_list_gets_them_as_columns_with_its_rows
     source = SOURCES["registrations"]
     connection = duckdb.connect(str(tmp_path / "build.duckdb"))
     land_source(connection, source, SAMPLE_RAW, "run-1")
-    not_a_cell = f"COLUMNS(lambda c: NOT regexp_matches(c, '{RAW_CELL_PATTERN}'))"
-
     def cells_of_their_files_width() -> pl.DataFrame:
         return connection.sql(
             f"""
-            SELECT {not_a_cell}, cells[1:list_max(list_transform(f.raw_headers, lambda h: len(h.headers)))] AS cells
+            SELECT {COLUMNS_BUT_CELLS}, cells[1:list_max(list_transform(f.raw_headers, lambda h: len(h.headers)))] AS cells
             FROM (SELECT l.*, {landed_cells_sql(connection, source, "l")} AS cells FROM landing.registrations l)
             JOIN landing.registrations_files f ON f.source_file = _source_file
             """
